@@ -1,0 +1,36 @@
+/* Writers that turn a run_output into the result files of `tlbsim run`:
+ * summary.txt, results.json, timeseries.tsv, interrupts.txt, vmstat.txt and
+ * perf-stat.csv. File names and layouts are a contract (scripts, plots and
+ * checks rely on them). Every formatter builds its text in memory, so equal
+ * inputs give byte-identical files (wall time aside). */
+#ifndef CLI_REPORT_H
+#define CLI_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "models/run.h"
+
+/* Writes every result file into `dir` (created with its parents), each
+ * atomically. All or nothing: if any file fails, the files this call wrote
+ * are removed again and -1 returns with a message in errbuf. On success,
+ * prints summary.txt to stdout when print_summary. Returns 0 or -1. */
+int report_write_all(const struct run_output *out, const char *dir, bool print_summary,
+                     char *errbuf, size_t len);
+
+/* The formatters, appending one file's full text to `s`. */
+void report_summary(const struct run_output *out, GString *s);
+void report_json(const struct run_output *out, GString *s);
+void report_timeseries(const struct run_output *out, GString *s);
+void report_interrupts(const struct run_output *out, GString *s);
+void report_vmstat(const struct run_output *out, GString *s);
+void report_perf_csv(const struct run_output *out, GString *s);
+
+/* Simulated seconds in the measured window (0 when the window is empty). */
+double report_window_s(const struct run_output *out);
+/* Nanoseconds since the window start (0 before it). */
+sim_time_t report_rel_ns(const struct run_output *out, sim_time_t t);
+
+#endif

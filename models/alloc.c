@@ -1,0 +1,84 @@
+/* Page allocator front end and the per-CPU LRU-add batch. See alloc.h. */
+#include "models/alloc.h"
+
+#include "models/machine.h"
+#include "models/task.h"
+
+void alloc_wake_kswapd(struct machine *m, unsigned node)
+{
+    struct task *k = m->kswapd[node];
+
+    if (!k || k->state != TASK_SLEEPING)
+        return;
+    stats_add_global(m->st, m->ctr.kswapd_wakeups, 1);
+    /* A long-sleeping kernel thread has little vruntime: CFS lets it
+     * preempt at once (wakeup preemption). */
+    cpu_wakeup(k, true);
+}
+
+static pfn_t take(struct machine *m, struct task *t, unsigned node)
+{
+    pfn_t pfn = mem_alloc(m->mem, node, t->cpu);
+
+    if (pfn != PFN_NONE)
+        stats_add(m->st, m->ctr.pgalloc, t->cpu, 1);
+    return pfn;
+}
+
+enum alloc_result alloc_page_try(struct machine *m, struct task *t, unsigned pref_node,
+                                 pfn_t *pfn, unsigned *reclaim_node)
+{
+    const uint16_t *zl = &m->zonelist[pref_node * m->cfg->n_nodes];
+    unsigned n = m->cfg->n_nodes, i;
+
+    for (i = 0; i < n; i++) {
+        if (mem_node_free(m->mem, zl[i]) > mem_wmark(m->mem, zl[i], WMARK_LOW)) {
+            *pfn = take(m, t, zl[i]);
+            if (*pfn != PFN_NONE)
+                return ALLOC_OK;
+        }
+    }
+    /* Slow path: wake kswapd everywhere we looked, then dip to min. */
+    for (i = 0; i < n; i++)
+        alloc_wake_kswapd(m, zl[i]);
+    for (i = 0; i < n; i++) {
+        if (mem_node_free(m->mem, zl[i]) > mem_wmark(m->mem, zl[i], WMARK_MIN)) {
+            *pfn = take(m, t, zl[i]);
+            if (*pfn != PFN_NONE)
+                return ALLOC_OK;
+        }
+    }
+    stats_add(m->st, m->ctr.allocstall, t->cpu, 1);
+    *reclaim_node = pref_node;
+    return ALLOC_RECLAIM;
+}
+
+enum lru_list lru_list_of(const struct frame *f, bool active)
+{
+    if (f->flags & FRAME_ANON)
+        return active ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+    return active ? LRU_ACTIVE_FILE : LRU_INACTIVE_FILE;
+}
+
+void lru_add_drain(struct machine *m, unsigned cpu)
+{
+    pfn_t *buf = &m->lru_add_buf[(size_t)cpu * m->kcfg.lru_add_batch];
+
+    for (uint32_t i = 0; i < m->lru_add_len[cpu]; i++) {
+        struct frame *f = mem_frame(m->mem, buf[i]);
+
+        /* New pages start on the inactive list (workingset detection and
+         * refault activation are left out). */
+        mem_lru_add(m->mem, buf[i], lru_list_of(f, false));
+    }
+    m->lru_add_len[cpu] = 0;
+}
+
+void lru_add(struct machine *m, unsigned cpu, pfn_t pfn)
+{
+    pfn_t *buf = &m->lru_add_buf[(size_t)cpu * m->kcfg.lru_add_batch];
+
+    buf[m->lru_add_len[cpu]++] = pfn;
+    if (m->lru_add_len[cpu] == m->kcfg.lru_add_batch)
+        lru_add_drain(m, cpu);
+}

@@ -1,0 +1,59 @@
+/* Internals of the physical-memory model shared by memory.c (frames, free
+ * and pcp lists, watermarks), memory_lru.c (LRU lists) and rmap.c (reverse
+ * map). Not for use outside those files: everything else goes through
+ * memory.h. */
+#ifndef MODELS_MEMORY_PRIV_H
+#define MODELS_MEMORY_PRIV_H
+
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "models/memory.h"
+
+/* A per-CPU free list for one node: 8 bytes, so 1024 CPUs x 16 nodes is
+ * 128 KiB. Linked through frame.next; head is the most recently freed. */
+struct mem_pcp {
+    pfn_t head;
+    uint32_t count;
+};
+
+struct mem_lru {
+    pfn_t head, tail;      /* head = most recently added */
+    uint64_t len;
+};
+
+struct mem_node {
+    pfn_t start;           /* first pfn; the node owns [start, start + pages) */
+    uint32_t pages;
+    pfn_t free_head;       /* LIFO free list ("buddy"), linked through frame.next */
+    uint64_t buddy_pages;  /* frames on free_head */
+    uint64_t free_pages;   /* buddy_pages plus every CPU's pcp frames of this node */
+    uint64_t wmark[3];     /* enum wmark, pages */
+    struct mem_lru lru[LRU_NR];
+};
+
+struct memory {
+    struct frame *frames;
+    uint64_t n_frames;
+    uint32_t n_nodes, n_cpus;
+    uint32_t pcp_batch, pcp_high;  /* pages */
+    struct mem_node *node;
+    struct mem_pcp *pcp;           /* [cpu * n_nodes + node] */
+    /* reverse-map pool: entries linked per frame; freed ones on rmap_free */
+    struct rmap_entry *rmap;
+    uint32_t rmap_len, rmap_cap;
+    uint32_t rmap_free;            /* free-list head, RMAP_NONE if empty */
+};
+
+/* A broken invariant is a simulator bug: prints file:line, the condition
+ * and the values, then aborts. */
+#define MEM_BUG_ON(cond, ...) \
+    do { if (cond) mem__bug(__FILE__, __LINE__, #cond, __VA_ARGS__); } while (0)
+
+G_GNUC_PRINTF(4, 5) G_GNUC_NORETURN
+void mem__bug(const char *file, int line, const char *cond, const char *fmt, ...);
+
+void mem__rmap_destroy(struct memory *m);
+
+#endif

@@ -1,0 +1,194 @@
+/* shrink_node / shrink_folio_list as a state machine (see reclaim.h). Each
+ * state does one unit of kernel work and charges its CPU time as a step, so
+ * interrupts, IPIs and waits interleave with reclaim at the right times. */
+#include "models/reclaim.h"
+
+#include <glib.h>
+
+#include "models/alloc.h"
+#include "models/bug.h"
+#include "models/machine.h"
+#include "models/mm.h"
+#include "models/pagecache.h"
+#include "models/policy.h"
+#include "models/reclaim_page.h"
+#include "models/shootdown.h"
+
+static void reclaim_run(struct task *t);
+
+static struct reclaim_ctx *ctx_get(struct task *t)
+{
+    if (!t->reclaim)
+        t->reclaim = g_new0(struct reclaim_ctx, 1);
+    return t->reclaim;
+}
+
+void reclaim_ctx_free(struct reclaim_ctx *rc)
+{
+    g_free(rc);
+}
+
+uint64_t reclaim_pages_freed(const struct task *t)
+{
+    return t->reclaim ? t->reclaim->freed_total : 0;
+}
+
+void reclaim_start(struct task *t, unsigned node, bool kswapd, uint32_t nr_to_reclaim,
+                   task_run_fn *done)
+{
+    struct reclaim_ctx *rc = ctx_get(t);
+
+    rc->state = R_PASS;
+    rc->node = node;
+    rc->kswapd = kswapd;
+    rc->list_mode = false;
+    rc->nr_to_reclaim = nr_to_reclaim;
+    rc->nr_reclaimed = 0;
+    rc->idle_passes = 0;
+    rc->done = done;
+    t->in_user = false;
+    t->run = reclaim_run;
+    reclaim_run(t);
+}
+
+void reclaim_list_start(struct task *t, const pfn_t *pfns, uint32_t n, task_run_fn *done)
+{
+    struct reclaim_ctx *rc = ctx_get(t);
+
+    BUG_ON(n > RECLAIM_MAX_LIST, "reclaim list of %u pages", n);
+    rc->list_mode = true;
+    rc->kswapd = false;
+    rc->nr_reclaimed = 0;
+    rc->done = done;
+    for (uint32_t i = 0; i < n; i++)
+        rc->list[i] = pfns[i];
+    rc->n = n;
+    rc->i = 0;
+    rc->n_free = rc->n_pageout = 0;
+    rc->state = R_CHECK;
+    t->in_user = false;
+    t->run = reclaim_run;
+    reclaim_run(t);
+}
+
+/* kswapd balances the node to its high watermark; direct reclaim stops once
+ * it freed what it was asked for. Both give up after passes that free
+ * nothing (nothing reclaimable: the allocator then takes what is left). */
+static bool pass_done(struct machine *m, struct reclaim_ctx *rc)
+{
+    if (rc->idle_passes >= 4)
+        return true;
+    if (rc->kswapd)
+        return mem_node_free(m->mem, rc->node) >= mem_wmark(m->mem, rc->node, WMARK_HIGH);
+    return rc->nr_reclaimed >= rc->nr_to_reclaim;
+}
+
+static void finish(struct task *t, struct reclaim_ctx *rc)
+{
+    t->run = rc->done;
+    t->run(t);
+}
+
+static bool step(struct task *t, sim_time_t cost)
+{
+    if (!cost)
+        return false;
+    cpu_step(t, cost, CT_RECLAIM);
+    return true;
+}
+
+/* One unit of a pass; returns true when t was put into a step or wait. */
+static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
+{
+    struct machine *m = t->m;
+    const struct flush_policy_ops *p = m->policy;
+    sim_time_t cost = 0;
+
+    switch (rc->state) {
+    case R_PASS:
+        if (pass_done(m, rc)) {
+            rc->state = R_DONE;
+            return false;
+        }
+        cost = reclaim_isolate(t, rc);
+        rc->state = R_CHECK;
+        return step(t, cost);
+    case R_CHECK:
+        if (rc->i == rc->n) {
+            rc->state = rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
+            return false;
+        }
+        return step(t, reclaim_check(t, rc));
+    case R_UNMAP:
+        cost = reclaim_unmap_one(t, rc);
+        rc->state = R_UNMAP_HOOK;
+        return step(t, cost);
+    case R_UNMAP_HOOK:
+        rc->state = mem_frame(m->mem, rc->list[rc->i])->rmap != RMAP_NONE ? R_UNMAP
+                                                                            : R_AFTER_UNMAP;
+        if (p->pte_cleared(m->policy_priv, t, rc->cur_mm, rc->cur_vpn, rc->old_pte, &cost))
+            return true;
+        return step(t, cost);
+    case R_AFTER_UNMAP:
+        reclaim_after_unmap(t, rc);
+        return false;
+    case R_FLUSH_DIRTY:
+        rc->state = R_PAGEOUT;
+        if (p->flush_dirty(m->policy_priv, t, &cost))
+            return true;
+        return step(t, cost);
+    case R_PAGEOUT:
+        rc->state = R_NEXT;
+        return step(t, reclaim_pageout(t, rc->list[rc->i]));
+    case R_FREE_PAGE:
+        reclaim_free_page(t, rc);
+        return false;
+    case R_FLUSH_FREE:
+        rc->state = R_FREE_BATCH;
+        if (p->flush_pending(m->policy_priv, t, FLUSH_BEFORE_FREE, &cost))
+            return true;
+        return step(t, cost);
+    case R_FREE_BATCH:
+        rc->state = R_NEXT;
+        return step(t, reclaim_free_batch(t, rc));
+    case R_NEXT:
+        rc->i++;
+        rc->state = R_CHECK;
+        return false;
+    case R_BATCH_FLUSH_DIRTY:
+        rc->state = R_BATCH_PAGEOUT;
+        rc->j = 0;
+        if (p->flush_dirty(m->policy_priv, t, &cost))
+            return true;
+        return step(t, cost);
+    case R_BATCH_PAGEOUT:
+        if (rc->j == rc->n_pageout) {
+            rc->n_pageout = 0;
+            rc->state = R_END_FLUSH;
+            return false;
+        }
+        return step(t, reclaim_pageout(t, rc->pageout[rc->j++]));
+    case R_END_FLUSH:
+        rc->state = R_FREE_ALL;
+        if (p->flush_pending(m->policy_priv, t, FLUSH_END_OF_PASS, &cost))
+            return true;
+        return step(t, cost);
+    case R_FREE_ALL:
+        rc->state = rc->list_mode ? R_DONE : R_PASS;
+        return step(t, reclaim_free_batch(t, rc));
+    case R_DONE:
+        break;
+    }
+    return false;
+}
+
+static void reclaim_run(struct task *t)
+{
+    struct reclaim_ctx *rc = t->reclaim;
+
+    while (rc->state != R_DONE) {
+        if (reclaim_advance(t, rc))
+            return;
+    }
+    finish(t, rc);
+}

@@ -1,0 +1,416 @@
+/* Shootdown mechanics shared by every policy: see shootdown.h. The x86 path
+ * follows arch/x86/mm/tlb.c (flush_tlb_mm_range, native_flush_tlb_multi,
+ * flush_tlb_func) and kernel/smp.c (csd queues: an IPI is sent only when the
+ * target's queue was empty, so concurrent initiators coalesce). */
+#include "models/shootdown.h"
+
+#include <glib.h>
+
+#include "models/bug.h"
+#include "models/cpu.h"
+#include "models/machine.h"
+#include "models/mm.h"
+#include "models/switch_mm.h"
+#include "models/task.h"
+#include "models/tlb.h"
+#include "sim/engine.h"
+
+/* arm64 MAX_DVM_OPS (= PTRS_PER_PTE): longer ranges become one ASID flush. */
+#define ARM64_MAX_DVM_OPS 512
+
+static void dsb_step(struct machine *m, struct task *t, sim_time_t extra_ns);
+
+static struct flush_req *req_alloc(struct machine *m)
+{
+    struct flush_req *r = m->req_free;
+
+    if (r)
+        m->req_free = r->next_free;
+    else
+        r = g_new0(struct flush_req, 1);
+    *r = (struct flush_req){ 0 };
+    return r;
+}
+
+static void req_release(struct machine *m, struct flush_req *r)
+{
+    r->next_free = m->req_free;
+    m->req_free = r;
+}
+
+void sd_init(struct machine *m)
+{
+    m->req_free = NULL;
+}
+
+void sd_destroy(struct machine *m)
+{
+    while (m->req_free) {
+        struct flush_req *r = m->req_free;
+
+        m->req_free = r->next_free;
+        g_free(r);
+    }
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        g_free(m->cpu[i].csd);
+}
+
+sim_time_t sd_ipi_latency(const struct machine *m, unsigned from, unsigned to)
+{
+    const struct cpu *a = &m->cpu[from], *b = &m->cpu[to];
+    const struct machine_costs *k = &m->cfg->cost;
+
+    if (a->socket != b->socket)
+        return k->ipi_deliver_remote_socket_ns;
+    if (a->core == b->core)
+        return k->ipi_deliver_smt_ns;
+    return k->ipi_deliver_same_socket_ns;
+}
+
+static sim_time_t ack_latency(const struct machine *m, unsigned from, unsigned to)
+{
+    const struct machine_costs *k = &m->cfg->cost;
+
+    return m->cpu[from].socket == m->cpu[to].socket ? k->ack_same_socket_ns
+                                                    : k->ack_remote_socket_ns;
+}
+
+static void csd_push(struct cpu *c, struct flush_req *r)
+{
+    if (c->csd_len == c->csd_cap) {
+        uint32_t cap = c->csd_cap ? c->csd_cap * 2 : 8;
+        struct flush_req **n = g_new(struct flush_req *, cap);
+
+        for (uint32_t i = 0; i < c->csd_len; i++)
+            n[i] = c->csd[(c->csd_head + i) % c->csd_cap];
+        g_free(c->csd);
+        c->csd = n;
+        c->csd_cap = cap;
+        c->csd_head = 0;
+    }
+    c->csd[(c->csd_head + c->csd_len) % c->csd_cap] = r;
+    c->csd_len++;
+}
+
+static struct flush_req *csd_pop(struct cpu *c)
+{
+    struct flush_req *r;
+
+    if (!c->csd_len)
+        return NULL;
+    r = c->csd[c->csd_head];
+    c->csd_head = (c->csd_head + 1) % c->csd_cap;
+    c->csd_len--;
+    return r;
+}
+
+static void ipi_arrive_ev(struct sim_engine *eng, void *ctx, uint64_t cpu)
+{
+    struct machine *m = ctx;
+
+    (void)eng;
+    m->cpu[cpu].ipi_in_flight = false;
+    cpu_irq(m, (unsigned)cpu, IRQ_CALL);
+}
+
+static void send_ipi(struct machine *m, unsigned from, unsigned to, struct flush_req *r)
+{
+    struct cpu *c = &m->cpu[to];
+    bool was_empty = c->csd_len == 0;
+
+    csd_push(c, r);
+    if (!was_empty || c->ipi_in_flight)
+        return;     /* coalesced into the interrupt already on its way */
+    c->ipi_in_flight = true;
+    stats_add(m->st, m->ctr.ipi_sent, from, 1);
+    sim_schedule(m->eng, sd_ipi_latency(m, from, to), ipi_arrive_ev, m, to);
+}
+
+static void wake_waiter_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (void)arg;
+    cpu_wake(ctx);
+}
+
+static void finish_req(struct machine *m, struct flush_req *r)
+{
+    sim_time_t now = sim_now(m->eng);
+    sim_time_t done = now > r->min_done ? now : r->min_done;
+    struct task *t = r->waiter;
+
+    stats_hist_record(m->st, m->ctr.shootdown_latency, done - r->issued_at);
+    req_release(m, r);
+    sim_schedule_at(m->eng, done, wake_waiter_ev, t, 0);
+}
+
+static void ack_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
+{
+    struct flush_req *r = ctx;
+    struct machine *m = (struct machine *)(uintptr_t)arg;
+
+    (void)eng;
+    BUG_ON(r->pending == 0, "ack for a request with no pending targets");
+    if (--r->pending == 0)
+        finish_req(m, r);
+}
+
+static void count_flush_event(struct machine *m, unsigned cpu, enum tlb_flush_reason why)
+{
+    static const size_t off[] = {
+        [TLB_FLUSH_ON_TASK_SWITCH] = offsetof(struct machine_counters, tlb_flush_task_switch),
+        [TLB_REMOTE_SHOOTDOWN] = offsetof(struct machine_counters, tlb_flush_remote_shootdown),
+        [TLB_LOCAL_SHOOTDOWN] = offsetof(struct machine_counters, tlb_flush_local_shootdown),
+        [TLB_LOCAL_MM_SHOOTDOWN] = offsetof(struct machine_counters, tlb_flush_local_mm_shootdown),
+        [TLB_REMOTE_SEND_IPI] = offsetof(struct machine_counters, tlb_flush_remote_send_ipi),
+    };
+    stats_id id = *(const stats_id *)((const char *)&m->ctr + off[why]);
+
+    stats_add(m->st, m->ctr.tlb_flush, cpu, 1);
+    stats_add(m->st, id, cpu, 1);
+}
+
+sim_time_t sd_local_full_flush(struct machine *m, unsigned cpu, enum tlb_flush_reason why)
+{
+    struct cpu *c = &m->cpu[cpu];
+
+    tlb_invalidate_asid(c->tlb, c->loaded_asid);
+    stats_add(m->st, m->ctr.nr_tlb_local_flush_all, cpu, 1);
+    count_flush_event(m, cpu, why);
+    return m->cfg->cost.full_flush_ns;
+}
+
+/* The flush itself once the handler decided to do work (flush_tlb_func's
+ * tail): INVLPG per page when this brings the CPU exactly to the newest
+ * generation and the range is under the ceiling, a full flush otherwise. */
+static sim_time_t do_flush(struct machine *m, struct cpu *c, const struct flush_req *req,
+                           uint64_t local_gen, uint64_t mm_gen, bool local)
+{
+    enum tlb_flush_reason why = local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN;
+    bool partial = req->end_vpn != FLUSH_ALL && (!m->kcfg.tlb_gen ||
+                   (req->new_gen == local_gen + 1 && req->new_gen == mm_gen));
+    uint64_t n;
+
+    if (!partial) {
+        tlb_invalidate_asid(c->tlb, c->loaded_asid);
+        if (local)
+            stats_add(m->st, m->ctr.nr_tlb_local_flush_all, c->id, 1);
+        count_flush_event(m, c->id, why);
+        return m->cfg->cost.full_flush_ns;
+    }
+    n = req->end_vpn - req->start_vpn;
+    for (uint64_t v = req->start_vpn; v < req->end_vpn; v++)
+        tlb_invalidate_page(c->tlb, c->loaded_asid, v);
+    if (local)
+        stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
+    count_flush_event(m, c->id, why);
+    return n * m->cfg->cost.invlpg_ns;
+}
+
+sim_time_t sd_handle_request(struct machine *m, unsigned cpu, struct flush_req *req, bool local)
+{
+    struct cpu *c = &m->cpu[cpu];
+    struct asid_ctx *slot;
+    struct mm *lmm;
+    uint64_t local_gen, mm_gen;
+
+    if (!local) {
+        stats_add(m->st, m->ctr.nr_tlb_remote_flush_received, cpu, 1);
+        stats_add(m->st, m->ctr.ipi_received, cpu, 1);
+    }
+    if (req->mm && req->mm->id != c->loaded_mm) {
+        /* A stale mm_cpumask bit: the CPU switched away. Clear it, no flush. */
+        cpumask_clear(&req->mm->cpumask, cpu);
+        stats_add(m->st, m->ctr.shootdown_stale_cpumask, cpu, 1);
+        return 0;
+    }
+    if (c->loaded_mm == ASID_NONE)
+        return 0;
+    if (c->is_lazy)
+        return switch_mm_leave_lazy_to_init(m, c);
+    lmm = machine_mm(m, c->loaded_mm);
+    slot = &c->ctx[c->loaded_asid];
+    local_gen = slot->gen;
+    mm_gen = lmm->tlb_gen;
+    if (m->kcfg.tlb_gen && ((req->new_gen && req->new_gen <= local_gen) || local_gen == mm_gen)) {
+        stats_add(m->st, m->ctr.shootdown_skipped_gen, cpu, 1);
+        return 0;
+    }
+    slot->gen = mm_gen;
+    return do_flush(m, c, req, local_gen, mm_gen, local);
+}
+
+sim_time_t sd_handle_ipi(struct machine *m, unsigned cpu, sim_time_t start)
+{
+    struct cpu *c = &m->cpu[cpu];
+    struct flush_req *r;
+    sim_time_t spent = 0;
+
+    while ((r = csd_pop(c)) != NULL) {
+        spent += sd_handle_request(m, cpu, r, false);
+        /* csd unlock after the function ran; seen by the initiator later. */
+        sim_schedule_at(m->eng, start + spent + ack_latency(m, cpu, r->initiator), ack_ev, r,
+                        (uint64_t)(uintptr_t)m);
+    }
+    return spent;
+}
+
+/* should_flush_tlb(): evaluated by the initiator on CPU c's state. */
+static bool should_flush(struct machine *m, unsigned c, const struct flush_req *r, bool trim)
+{
+    const struct cpu *cpu = &m->cpu[c];
+
+    if (cpu->is_lazy && m->kcfg.skip_lazy_ipi && !r->freed_tables)
+        return false;
+    if (!r->mm)
+        return true;
+    if (cpu->loaded_mm == r->mm->id)
+        return true;
+    return trim || r->freed_tables;
+}
+
+/* Sends r to every target in `mask` but self, runs the local part, and
+ * blocks t until all acks are in. Returns false when nothing was sent and
+ * nothing local was needed. */
+static bool issue(struct machine *m, struct task *t, struct flush_req *r,
+                  const struct cpumask *mask, bool trim, bool local_wanted)
+{
+    unsigned self = t->cpu, c, n_targets = 0;
+    sim_time_t now = sim_now(m->eng), send = 0, local = 0;
+
+    r->initiator = self;
+    r->issued_at = now;
+    r->waiter = t;
+    cpumask_for_each(c, mask) {
+        if (c == self || !should_flush(m, c, r, trim))
+            continue;
+        n_targets++;
+    }
+    r->pending = n_targets;
+    if (n_targets) {
+        stats_add(m->st, m->ctr.nr_tlb_remote_flush, self, 1);
+        count_flush_event(m, self, TLB_REMOTE_SEND_IPI);
+        cpumask_for_each(c, mask) {
+            if (c == self || !should_flush(m, c, r, trim))
+                continue;
+            send += m->cfg->cost.ipi_send_ns;
+            send_ipi(m, self, c, r);
+        }
+    }
+    if (local_wanted)
+        local = sd_handle_request(m, self, r, true);
+    if (!n_targets) {
+        req_release(m, r);
+        if (!local)
+            return false;
+        cpu_step(t, local, CT_FLUSH_LOCAL);
+        return true;
+    }
+    /* Local and remote flushes overlap (Nadav Amit, 2021). */
+    r->min_done = now + send + local;
+    cpu_block(t, CT_FLUSH_WAIT);
+    return true;
+}
+
+static bool arm64_flush_range(struct machine *m, struct task *t, struct mm *mm,
+                              uint64_t start_vpn, uint64_t n_pages)
+{
+    sim_time_t cost = 0;
+
+    if (n_pages > ARM64_MAX_DVM_OPS) {
+        for (unsigned i = 0; i < m->n_cpus; i++)
+            tlb_invalidate_asid(m->cpu[i].tlb, mm->asid);
+        m->cpu[t->cpu].tlbi_outstanding++;
+        stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
+        cost = m->cfg->cost.tlbi_issue_ns;
+    } else {
+        for (uint64_t v = start_vpn; v < start_vpn + n_pages; v++)
+            cost += sd_tlbi_page(m, t, mm, v);
+    }
+    /* The TLBIs' issue time is charged with the DSB: both are what
+     * ptep_clear_flush costs the unmapping CPU (seed 002's profile). */
+    dsb_step(m, t, cost);
+    return true;
+}
+
+bool sd_flush_mm_range(struct machine *m, struct task *t, struct mm *mm, uint64_t start_vpn,
+                       uint64_t n_pages, bool freed_tables)
+{
+    struct flush_req *r;
+    struct cpu *self = &m->cpu[t->cpu];
+    sim_time_t now = sim_now(m->eng);
+    bool trim = false;
+
+    if (m->arm64)
+        return arm64_flush_range(m, t, mm, start_vpn, n_pages);
+    r = req_alloc(m);
+    r->mm = mm;
+    r->freed_tables = freed_tables;
+    r->new_gen = ++mm->tlb_gen;
+    r->start_vpn = start_vpn;
+    r->end_vpn = n_pages > m->cfg->cost.flush_ceiling_pages ? FLUSH_ALL : start_vpn + n_pages;
+    if (m->kcfg.lazy_cpumask && now > mm->next_trim_ns) {
+        trim = true;
+        mm->next_trim_ns = now + SIM_S;
+    }
+    return issue(m, t, r, &mm->cpumask, trim, self->loaded_mm == mm->id);
+}
+
+bool sd_flush_batch(struct machine *m, struct task *t, const struct cpumask *mask)
+{
+    struct flush_req *r = req_alloc(m);
+
+    r->mm = NULL;
+    r->start_vpn = 0;
+    r->end_vpn = FLUSH_ALL;
+    return issue(m, t, r, mask, false, cpumask_test(mask, t->cpu));
+}
+
+void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch)
+{
+    (void)m;
+    mm->tlb_gen++;
+    cpumask_or(batch, &mm->cpumask);
+}
+
+sim_time_t sd_tlbi_page(struct machine *m, struct task *t, struct mm *mm, uint64_t vpn)
+{
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        tlb_invalidate_page(m->cpu[i].tlb, mm->asid, vpn);
+    m->cpu[t->cpu].tlbi_outstanding++;
+    stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
+    return m->cfg->cost.tlbi_issue_ns;
+}
+
+/* DSB ISH waits for every TLBI this CPU broadcast to be acknowledged by all
+ * CPUs of the inner-shareable domain: a base, growth with the domain size,
+ * per outstanding TLBI, and contention with other broadcasters. */
+static sim_time_t dsb_cost(struct machine *m, struct cpu *c)
+{
+    const struct machine_costs *k = &m->cfg->cost;
+    unsigned others = 0;
+
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        if (i != c->id && m->cpu[i].tlbi_outstanding)
+            others++;
+    return k->dsb_base_ns + k->dsb_per_cpu_ns * m->n_cpus +
+           k->dsb_per_pending_tlbi_ns * c->tlbi_outstanding + k->dsb_per_concurrent_ns * others;
+}
+
+static void dsb_step(struct machine *m, struct task *t, sim_time_t extra_ns)
+{
+    struct cpu *c = &m->cpu[t->cpu];
+    sim_time_t cost = dsb_cost(m, c);
+
+    c->tlbi_outstanding = 0;
+    stats_add(m->st, m->ctr.dsb_ish, c->id, 1);
+    cpu_step(t, extra_ns + cost, CT_DSB_STALL);
+}
+
+bool sd_dsb(struct machine *m, struct task *t, bool always)
+{
+    if (!m->cpu[t->cpu].tlbi_outstanding && !always)
+        return false;
+    dsb_step(m, t, 0);
+    return true;
+}

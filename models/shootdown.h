@@ -1,0 +1,80 @@
+/* The mechanics every flush policy shares (policy-semantics.md §1, §3, §8):
+ * the x86 synchronous range flush (flush_tlb_mm_range), the mm-less batched
+ * full flush (arch_tlbbatch_flush), IPIs through per-target call queues that
+ * coalesce, delivery latency by distance, the target's handler with the
+ * tlb_gen skip and the 33-page ceiling, lazy CPUs, waiting for acks; and on
+ * arm64 the broadcast TLBI and the DSB ISH that completes it.
+ * Every function here is called by the running task `t` at the current time;
+ * when it returns true, t has been put into a step or a wait and resumes in
+ * t->run(); when false, nothing was needed. */
+#ifndef MODELS_SHOOTDOWN_H
+#define MODELS_SHOOTDOWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/cpumask.h"
+#include "sim/sim_time.h"
+
+struct machine;
+struct mm;
+struct task;
+
+#define FLUSH_ALL UINT64_MAX
+
+/* Reasons of the tlb:tlb_flush tracepoint (include/linux/mm_types.h). */
+enum tlb_flush_reason {
+    TLB_FLUSH_ON_TASK_SWITCH = 0,
+    TLB_REMOTE_SHOOTDOWN = 1,
+    TLB_LOCAL_SHOOTDOWN = 2,
+    TLB_LOCAL_MM_SHOOTDOWN = 3,
+    TLB_REMOTE_SEND_IPI = 4,
+};
+
+/* A shootdown in flight; shared by its targets, freed after the last ack. */
+struct flush_req {
+    struct mm *mm;               /* NULL: flush whatever mm a target has loaded */
+    uint64_t start_vpn, end_vpn; /* end_vpn == FLUSH_ALL: full flush */
+    uint64_t new_gen;            /* 0: no generation (batched flush) */
+    bool freed_tables;
+    unsigned initiator;
+    unsigned pending;            /* targets that have not acked */
+    struct task *waiter;
+    sim_time_t issued_at, min_done; /* min_done: sends + local flush end */
+    struct flush_req *next_free;
+};
+
+/* flush_tlb_mm_range(mm, start, start + n_pages): gen++, targets chosen by
+ * should_flush (lazy CPUs only when freed_tables), local flush, IPIs, wait.
+ * On arm64: TLBI per page (or one ASID flush past the DVM limit) + DSB. */
+bool sd_flush_mm_range(struct machine *m, struct task *t, struct mm *mm, uint64_t start_vpn,
+                       uint64_t n_pages, bool freed_tables);
+/* arch_tlbbatch_flush on x86: an mm-less full flush of every non-lazy CPU in
+ * `mask` (the initiator's own CPU flushes locally). Clears nothing in mask. */
+bool sd_flush_batch(struct machine *m, struct task *t, const struct cpumask *mask);
+/* The x86 bookkeeping of arch_tlbbatch_add_pending: gen(mm)++ so that the
+ * later mm-less flush can tell stale CPUs from up-to-date ones. */
+void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch);
+
+/* arm64: broadcast TLBI VALE1IS for one page of mm, issued by t's CPU and
+ * applied to every TLB; returns its issue cost in ns (charged by the caller).
+ * No wait: completion needs a later sd_dsb by the same CPU. */
+sim_time_t sd_tlbi_page(struct machine *m, struct task *t, struct mm *mm, uint64_t vpn);
+/* arm64: DSB ISH on t's CPU; stalls for the DSB cost model. Returns false
+ * (no stall) when the CPU has no TLBI outstanding and `always` is false. */
+bool sd_dsb(struct machine *m, struct task *t, bool always);
+
+/* Initiator-side costs and the IPI path, exposed for tests. */
+sim_time_t sd_ipi_latency(const struct machine *m, unsigned from, unsigned to);
+/* The target side of a flush request (flush_tlb_func): returns the handler
+ * time in ns on `cpu`, and applies the invalidation to its TLB. */
+sim_time_t sd_handle_request(struct machine *m, unsigned cpu, struct flush_req *req, bool local);
+/* Called by cpu.c when an IPI interrupt runs: drains the csd queue, acks. */
+sim_time_t sd_handle_ipi(struct machine *m, unsigned cpu, sim_time_t start);
+/* Full flush of CPU c's current ASID (CR3 write); counts and returns cost. */
+sim_time_t sd_local_full_flush(struct machine *m, unsigned cpu, enum tlb_flush_reason why);
+
+void sd_init(struct machine *m);
+void sd_destroy(struct machine *m);
+
+#endif

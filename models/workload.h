@@ -1,0 +1,49 @@
+/* Workloads of a scenario: parsed and checked at load time into plain
+ * structs (workload_parse), then instantiated on a machine at run time
+ * (workload_start): processes (mms) with their mappings and threads pinned
+ * to CPUs. Types: `app` (threads accessing memory in a pattern) and
+ * `madv_pageout` (an app that calls madvise(MADV_PAGEOUT) on its data after
+ * every pass over it, seeds 002 and 003). */
+#ifndef MODELS_WORKLOAD_H
+#define MODELS_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/app.h"
+#include "sim/cfg.h"
+
+struct machine;
+struct machine_cfg;
+
+enum workload_type { WL_APP, WL_MADV_PAGEOUT };
+
+struct mapping_cfg {
+    bool is_file, is_shared, sparse, populate;
+    uint8_t prot;                  /* enum vma_prot */
+    uint64_t size_pages;
+};
+
+struct workload_cfg {
+    enum workload_type type;
+    char name[32];
+    uint32_t processes, threads_per_process;
+    uint32_t *cpus;                /* expanded CPU list; threads go round-robin */
+    uint32_t n_cpus;
+    struct mapping_cfg *maps;
+    uint32_t n_maps;
+    struct app_pattern pattern;    /* regions filled per process at start */
+    uint64_t pageout_pages;        /* madv_pageout: pages per madvise call (0: all data) */
+};
+
+/* Parses the `workloads:` sequence. Returns 0 or -1 with *err. */
+int workload_parse(struct cfg_node *seq, const struct machine_cfg *mc,
+                   struct workload_cfg **out, uint32_t *n_out, struct cfg_error *err);
+void workload_cfg_free(struct workload_cfg *w, uint32_t n);
+/* Creates the processes and threads. Returns 0, or -1 with a message in
+ * *msg (g_malloc'd) when memory runs out while populating. */
+int workload_start(struct machine *m, struct workload_cfg *w, uint32_t n, char **msg);
+/* One line: "2 workloads: readers (app, 48 processes x 1 thread), ...". */
+void workload_summary(const struct workload_cfg *w, uint32_t n, char *buf, size_t len);
+
+#endif
