@@ -237,6 +237,7 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
     /* The interrupted thread's accesses before this instant happen first. */
     if (c->curr && c->curr->in_user && c->curr->sync)
         c->curr->sync(c->curr, now);
+    stats_add(m->st, m->ctr.interrupts, c->id, 1);
     switch ((enum irq_kind)kind) {
     case IRQ_TIMER:
         stats_add(m->st, m->ctr.irq_timer, c->id, 1);

@@ -61,7 +61,7 @@ int kernel_cfg_load(struct cfg_node *map, struct kernel_cfg *k, struct cfg_error
 {
     if (!map)
         return 0;
-    if (cfg_expect(map, CFG_MAP, "'kernel'", err) || parse_version(map, k, err))
+    if (cfg_expect(map, CFG_MAP, "kernel", err) || parse_version(map, k, err))
         return -1;
     if (cfg_get_bool(map, "tlb_gen", false, &k->tlb_gen, err) ||
         cfg_get_bool(map, "pcid", false, &k->pcid, err) ||

@@ -64,7 +64,7 @@ void reclaim_list_start(struct task *t, const pfn_t *pfns, uint32_t n, task_run_
         rc->list[i] = pfns[i];
     rc->n = n;
     rc->i = 0;
-    rc->n_free = rc->n_pageout = 0;
+    rc->n_free = rc->n_pageout = rc->n_putback = 0;
     rc->state = R_CHECK;
     t->in_user = false;
     t->run = reclaim_run;
@@ -139,7 +139,7 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
         return step(t, cost);
     case R_PAGEOUT:
         rc->state = R_NEXT;
-        return step(t, reclaim_pageout(t, rc->list[rc->i]));
+        return step(t, reclaim_pageout(t, rc, rc->list[rc->i]));
     case R_FREE_PAGE:
         reclaim_free_page(t, rc);
         return false;
@@ -167,13 +167,14 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
             rc->state = R_END_FLUSH;
             return false;
         }
-        return step(t, reclaim_pageout(t, rc->pageout[rc->j++]));
+        return step(t, reclaim_pageout(t, rc, rc->pageout[rc->j++]));
     case R_END_FLUSH:
         rc->state = R_FREE_ALL;
         if (p->flush_pending(m->policy_priv, t, FLUSH_END_OF_PASS, &cost))
             return true;
         return step(t, cost);
     case R_FREE_ALL:
+        reclaim_putback(t, rc);
         rc->state = rc->list_mode ? R_DONE : R_PASS;
         return step(t, reclaim_free_batch(t, rc));
     case R_DONE:

@@ -79,7 +79,7 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     cost = age_active(t, node, LRU_ACTIVE_FILE) + age_active(t, node, LRU_ACTIVE_ANON);
     if (!mem_lru_len(m->mem, node, l))
         l = LRU_INACTIVE_ANON;
-    rc->n = rc->i = rc->n_free = rc->n_pageout = 0;
+    rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = 0;
     while (rc->n < m->kcfg.swap_cluster_max && mem_lru_len(m->mem, node, l)) {
         pfn_t pfn = mem_lru_tail(m->mem, node, l);
         struct frame *f = mem_frame(m->mem, pfn);
@@ -94,12 +94,23 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     return cost + m->cfg->cost.reclaim_scan_ns;
 }
 
-static void putback(struct machine *m, pfn_t pfn, bool active)
+static void putback(struct reclaim_ctx *rc, pfn_t pfn, bool active)
 {
-    struct frame *f = mem_frame(m->mem, pfn);
+    rc->putback[rc->n_putback] = pfn;
+    rc->putback_active[rc->n_putback++] = active;
+}
 
-    f->flags &= ~FRAME_LOCKED;
-    mem_lru_add(m->mem, pfn, lru_list_of(f, active));
+void reclaim_putback(struct task *t, struct reclaim_ctx *rc)
+{
+    struct machine *m = t->m;
+
+    for (uint32_t k = 0; k < rc->n_putback; k++) {
+        struct frame *f = mem_frame(m->mem, rc->putback[k]);
+
+        f->flags &= ~FRAME_LOCKED;
+        mem_lru_add(m->mem, rc->putback[k], lru_list_of(f, rc->putback_active[k]));
+    }
+    rc->n_putback = 0;
 }
 
 /* folio_check_references: activate, keep, or reclaim. */
@@ -114,7 +125,7 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
 
     rc->state = R_NEXT;
     if (f->flags & FRAME_WRITEBACK) {
-        putback(m, pfn, false);
+        putback(rc, pfn, false);
         return cost;
     }
     if (!rc->list_mode) {
@@ -122,12 +133,12 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
         young = reclaim_referenced(t, pfn, &cost);
         if (young && ((f->flags & FRAME_ANON) || was_referenced || young > 1)) {
             stats_add(m->st, m->ctr.pgactivate, t->cpu, 1);
-            putback(m, pfn, true);
+            putback(rc, pfn, true);
             return cost;
         }
         if (young) {
             f->flags |= FRAME_REFERENCED;
-            putback(m, pfn, false);
+            putback(rc, pfn, false);
             return cost;
         }
     }
@@ -195,7 +206,7 @@ static void writeback_done_ev(struct sim_engine *eng, void *ctx, uint64_t pfn)
 
 /* pageout(): clear dirty for I/O, start writeback, unlock; the folio goes
  * back on the inactive list and is freed by a later pass once clean. */
-sim_time_t reclaim_pageout(struct task *t, pfn_t pfn)
+sim_time_t reclaim_pageout(struct task *t, struct reclaim_ctx *rc, pfn_t pfn)
 {
     struct machine *m = t->m;
     struct frame *f = mem_frame(m->mem, pfn);
@@ -207,7 +218,7 @@ sim_time_t reclaim_pageout(struct task *t, pfn_t pfn)
     if (anon)
         stats_add(m->st, m->ctr.pgpgout, t->cpu, 1);
     sim_schedule(m->eng, io, writeback_done_ev, m, pfn);
-    putback(m, pfn, false);
+    putback(rc, pfn, false);
     return m->cfg->cost.reclaim_scan_ns;
 }
 

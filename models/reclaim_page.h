@@ -33,6 +33,11 @@ struct reclaim_ctx {
     uint32_t n_free;
     pfn_t pageout[RECLAIM_MAX_LIST];    /* dirty, locked, waiting for one flush */
     uint32_t n_pageout, j;
+    /* kept or activated folios, put back together at the end of the pass
+     * (putback_inactive_pages), which keeps the LRU order of the batch */
+    pfn_t putback[RECLAIM_MAX_LIST];
+    bool putback_active[RECLAIM_MAX_LIST];
+    uint32_t n_putback;
     struct mm *cur_mm;                  /* the mapping just unmapped */
     uint64_t cur_vpn;
     pte_t old_pte;
@@ -43,7 +48,9 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc);
 sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc);
 sim_time_t reclaim_unmap_one(struct task *t, struct reclaim_ctx *rc);
 void reclaim_after_unmap(struct task *t, struct reclaim_ctx *rc);
-sim_time_t reclaim_pageout(struct task *t, pfn_t pfn);
+sim_time_t reclaim_pageout(struct task *t, struct reclaim_ctx *rc, pfn_t pfn);
+/* Returns the pass's kept folios to the LRU. */
+void reclaim_putback(struct task *t, struct reclaim_ctx *rc);
 void reclaim_free_page(struct task *t, struct reclaim_ctx *rc);
 sim_time_t reclaim_free_batch(struct task *t, struct reclaim_ctx *rc);
 /* Clears the accessed bits of every PTE mapping pfn; returns how many were

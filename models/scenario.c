@@ -45,7 +45,7 @@ static char *resolve_path(const char *scenario_path, const char *rel)
 static int load_machine(struct scenario *sc, const char *const *sets, size_t n_sets,
                         struct cfg_error *err)
 {
-    struct cfg_node *node = cfg_get(sc->root, "machine"), *over = NULL;
+    struct cfg_node *node = cfg_get(sc->root, "machine"), *over = NULL, *at = node;
     const char *rel = NULL;
 
     if (!node)
@@ -55,6 +55,7 @@ static int load_machine(struct scenario *sc, const char *const *sets, size_t n_s
     } else if (node->kind == CFG_MAP) {
         if (cfg_get_str(node, "path", true, &rel, err))
             return -1;
+        at = cfg_get(node, "path");
         over = cfg_node_new(CFG_MAP, node->file, node->line, node->col);
         for (size_t i = 0; over && i < node->n; i++) {
             struct cfg_node *copy;
@@ -69,8 +70,17 @@ static int load_machine(struct scenario *sc, const char *const *sets, size_t n_s
         return cfg_fail(err, node, "'machine' must be a path or a mapping with 'path'");
     }
     sc->machine_path = resolve_path(sc->path, rel);
-    if (cfg_load_file(sc->machine_path, &sc->machine_tree, err))
+    if (cfg_load_file(sc->machine_path, &sc->machine_tree, err)) {
+        /* No position: the file itself could not be read (missing, a
+         * directory, too large). Report it where the scenario names it. */
+        if (err->line == 0) {
+            char msg[CFG_MSG_MAX];
+
+            snprintf(msg, sizeof(msg), "%s", err->msg);
+            cfg_fail(err, at, "machine file '%s': %s", sc->machine_path, msg);
+        }
         goto fail;
+    }
     if (over && cfg_merge(sc->machine_tree, over, err))
         goto fail;
     cfg_free(over);
@@ -78,8 +88,12 @@ static int load_machine(struct scenario *sc, const char *const *sets, size_t n_s
     for (size_t i = 0; i < n_sets; i++) {
         if (strncmp(sets[i], "machine.", 8) != 0)
             continue;
-        if (cfg_set_override(sc->machine_tree, sets[i] + 8, err))
+        if (cfg_set_override(sc->machine_tree, sets[i] + 8, err)) {
+            /* name the assignment as written, with its "machine." */
+            snprintf(err->file, sizeof(err->file), "--set %.*s",
+                     (int)strcspn(sets[i], "="), sets[i]);
             return -1;
+        }
         set_origin(sc->machine_tree, sets[i] + 8, sets[i]);
     }
     sc->mcfg = g_new0(struct machine_cfg, 1);
@@ -96,7 +110,7 @@ static int load_policy(struct scenario *sc, struct cfg_error *err)
 
     if (!map)
         return cfg_fail(err, sc->root, "missing key 'policy'");
-    if (cfg_expect(map, CFG_MAP, "'policy'", err) || cfg_get_str(map, "name", true, &name, err))
+    if (cfg_expect(map, CFG_MAP, "policy", err) || cfg_get_str(map, "name", true, &name, err))
         return -1;
     sc->policy = policy_lookup(name);
     if (!sc->policy) {
@@ -131,7 +145,7 @@ static int load_timing(struct scenario *sc, bool has_seed, uint64_t seed, struct
     out = cfg_get(sc->root, "output");
     if (!out)
         return 0;
-    if (cfg_expect(out, CFG_MAP, "'output'", err) ||
+    if (cfg_expect(out, CFG_MAP, "output", err) ||
         cfg_get_time_ns(out, "timeseries_bucket_ms", false, SIM_MS, SIM_US, sc->duration_ns,
                         &sc->bucket_ns, err) ||
         cfg_get_time_ns(out, "snapshot_ms", false, SIM_MS, SIM_US, sc->duration_ns,
@@ -169,8 +183,10 @@ int run_load(const char *path, const char *const *sets, size_t n_sets, bool has_
     kernel_cfg_defaults(&sc->kcfg);
     if (cfg_load_file(path, &sc->root, err))
         goto fail;
-    if (cfg_expect(sc->root, CFG_MAP, "a scenario", err))
+    if (sc->root->kind != CFG_MAP) {
+        cfg_fail(err, sc->root, "a scenario must be a mapping (name, machine, policy, ...)");
         goto fail;
+    }
     for (size_t i = 0; i < n_sets; i++) {
         if (strncmp(sets[i], "machine.", 8) == 0)
             continue;

@@ -98,15 +98,18 @@ static int parse_mapping(struct cfg_node *n, struct mapping_cfg *mp, struct cfg_
     int kind = 0;
     uint64_t bytes = 0;
 
-    if (cfg_expect(n, CFG_MAP, "a mapping item", err) ||
-        cfg_get_enum(n, "kind", true, kind_names, 2, &kind, err) ||
+    if (n->kind != CFG_MAP)
+        return cfg_fail(err, n, "each item of 'mappings' must be a mapping (kind, size, ...)");
+    if (cfg_get_enum(n, "kind", true, kind_names, 2, &kind, err) ||
         cfg_get_size_bytes(n, "size", true, 0, 4096, WL_MAX_MAP_PAGES * 4096, &bytes, err) ||
         cfg_get_bool(n, "shared", false, &mp->is_shared, err) ||
         cfg_get_bool(n, "sparse", false, &mp->sparse, err) ||
         cfg_get_bool(n, "populate", false, &mp->populate, err) || parse_prot(n, &mp->prot, err))
         return -1;
     if (bytes % 4096)
-        return cfg_fail(err, cfg_get(n, "size"), "'size' must be a multiple of 4 KiB");
+        return cfg_fail(err, cfg_get(n, "size"),
+                        "'size' must be a multiple of 4 KiB, got %llu bytes",
+                        (unsigned long long)bytes);
     mp->is_file = kind == 1;
     mp->size_pages = bytes / 4096;
     if (!mp->is_file && cfg_get(n, "sparse"))
@@ -161,8 +164,10 @@ static int parse_one(struct cfg_node *map, const struct machine_cfg *mc, struct 
     int type = 0;
     const char *name = NULL;
 
-    if (cfg_expect(map, CFG_MAP, "a workload", err) ||
-        cfg_get_enum(map, "type", true, type_names, 2, &type, err) ||
+    if (map->kind != CFG_MAP)
+        return cfg_fail(err, map,
+                        "each item of 'workloads' must be a mapping (type, mappings, ...)");
+    if (cfg_get_enum(map, "type", true, type_names, 2, &type, err) ||
         cfg_get_str(map, "name", false, &name, err))
         return -1;
     w->type = (enum workload_type)type;
