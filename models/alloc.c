@@ -60,25 +60,38 @@ enum lru_list lru_list_of(const struct frame *f, bool active)
     return active ? LRU_ACTIVE_FILE : LRU_INACTIVE_FILE;
 }
 
-void lru_add_drain(struct machine *m, unsigned cpu)
+/* Moves the CPU's batch onto the LRU lists, taking each node's lru_lock
+ * once per run of pages of that node (as folio_batch_move_lru relocks only
+ * when the lruvec changes). */
+sim_time_t lru_add_drain(struct machine *m, unsigned cpu)
 {
     pfn_t *buf = &m->lru_add_buf[(size_t)cpu * m->kcfg.lru_add_batch];
+    sim_time_t cost = 0;
+    uint32_t run = 0;
 
     for (uint32_t i = 0; i < m->lru_add_len[cpu]; i++) {
         struct frame *f = mem_frame(m->mem, buf[i]);
+        unsigned node = mem_pfn_node(m->mem, buf[i]);
 
         /* New pages start on the inactive list (workingset detection and
          * refault activation are left out). */
         mem_lru_add(m->mem, buf[i], lru_list_of(f, false));
+        run++;
+        if (i + 1 == m->lru_add_len[cpu] || mem_pfn_node(m->mem, buf[i + 1]) != node) {
+            cost += spinlock_irq_section(m, &m->lru_lock[node], cpu, run * m->cfg->cost.lru_move_ns);
+            run = 0;
+        }
     }
     m->lru_add_len[cpu] = 0;
+    return cost;
 }
 
-void lru_add(struct machine *m, unsigned cpu, pfn_t pfn)
+sim_time_t lru_add(struct machine *m, unsigned cpu, pfn_t pfn)
 {
     pfn_t *buf = &m->lru_add_buf[(size_t)cpu * m->kcfg.lru_add_batch];
 
     buf[m->lru_add_len[cpu]++] = pfn;
     if (m->lru_add_len[cpu] == m->kcfg.lru_add_batch)
-        lru_add_drain(m, cpu);
+        return lru_add_drain(m, cpu);
+    return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "models/memory.h"
+#include "sim/sim_time.h"
 
 struct machine;
 struct task;
@@ -21,9 +22,10 @@ enum alloc_result alloc_page_try(struct machine *m, struct task *t, unsigned pre
                                  pfn_t *pfn, unsigned *reclaim_node);
 /* Wakes node's kswapd if it sleeps. */
 void alloc_wake_kswapd(struct machine *m, unsigned node);
-/* Queues a new page for the LRU on `cpu`; the batch drains when full. */
-void lru_add(struct machine *m, unsigned cpu, pfn_t pfn);
-void lru_add_drain(struct machine *m, unsigned cpu);
+/* Queues a new page for the LRU on `cpu`; the batch drains when full.
+ * Returns the CPU time of the drain (lru_lock sections), 0 if none. */
+sim_time_t lru_add(struct machine *m, unsigned cpu, pfn_t pfn);
+sim_time_t lru_add_drain(struct machine *m, unsigned cpu);
 /* The LRU list a page belongs on when it is added or put back. */
 enum lru_list lru_list_of(const struct frame *f, bool active);
 

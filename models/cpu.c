@@ -230,8 +230,10 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
     struct machine *m = c->m;
     sim_time_t now = sim_now(eng), h = m->cfg->cost.irq_entry_exit_ns;
 
-    if (now < c->irq_busy_until) {
-        sim_schedule_at(eng, c->irq_busy_until, irq_ev, c, kind);
+    if (now < c->irq_busy_until || now < c->irqs_off_until) {
+        sim_schedule_at(eng, c->irq_busy_until > c->irqs_off_until ? c->irq_busy_until
+                                                                   : c->irqs_off_until,
+                        irq_ev, c, kind);
         return;
     }
     /* The interrupted thread's accesses before this instant happen first. */

@@ -45,6 +45,7 @@ struct cpu {
     sim_time_t slice_start;
     /* interrupts */
     sim_time_t irq_busy_until;
+    sim_time_t irqs_off_until;  /* spinning on or holding an irq-off lock */
     sim_time_t stolen_ns;     /* cumulative interrupt time (see file comment) */
     struct flush_req **csd;   /* queued shootdown requests (ring) */
     uint32_t csd_head, csd_len, csd_cap;

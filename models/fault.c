@@ -1,7 +1,8 @@
 /* The fault path as a state machine (see fault.h). Costs: page_fault_ns for
  * entry, walk and exit; page_alloc_ns + page_zero_ns per new page;
  * swap_read_ns per swap-in (synchronous, as zram is); file_read_ns per
- * readahead batch of a non-sparse file (the task sleeps on the I/O);
+ * page of a sparse file's hole (CPU time: zeroing and insertion), or per
+ * readahead request of another file (device time: the task sleeps);
  * rmap_unmap_ns per PTE installed. */
 #include "models/fault.h"
 
@@ -178,9 +179,8 @@ static bool map_anon(struct task *t, struct fault_ctx *fc)
     if (fc->swapin)
         stats_add(m->st, m->ctr.pgpgin, t->cpu, 1);
     map_pte(m, t->mm, fc->vpn, fc->pfn, flags);
-    lru_add(m, t->cpu, fc->pfn);
     fc->state = F_DONE;
-    return step(t, m->cfg->cost.rmap_unmap_ns);
+    return step(t, m->cfg->cost.rmap_unmap_ns + lru_add(m, t->cpu, fc->pfn));
 }
 
 /* One page of the readahead window: allocate, fill, insert, queue for LRU. */
@@ -206,10 +206,9 @@ static bool readahead_one(struct task *t, struct fault_ctx *fc)
     f->index = (uint32_t)idx;
     f->version++;
     pagecache_insert(m->pc, fc->file_id, idx, fc->pfn);
-    lru_add(m, t->cpu, fc->pfn);
     fc->ra_i++;
-    return step(t, m->cfg->cost.page_alloc_ns +
-                   (m->files[fc->file_id].sparse ? m->cfg->cost.page_zero_ns : 0));
+    return step(t, m->cfg->cost.page_alloc_ns + lru_add(m, t->cpu, fc->pfn) +
+                   (m->files[fc->file_id].sparse ? m->cfg->cost.file_read_ns : 0));
 }
 
 static void io_done_ev(struct sim_engine *eng, void *ctx, uint64_t arg)

@@ -123,6 +123,7 @@ struct machine *machine_new(const struct machine_cfg *cfg, const struct kernel_c
     m->n_files = 1;                     /* file 0 is the swap cache */
     m->next_swap_slot = 1;
     m->kswapd = g_new0(struct task *, cfg->n_nodes);
+    m->lru_lock = g_new0(struct sim_spinlock, cfg->n_nodes);
     m->hazards = hazard_log_new(64);
     sd_init(m);
     if (policy->attach)
@@ -247,6 +248,7 @@ void machine_free(struct machine *m)
     g_free(m->zonelist);
     g_free(m->files);
     g_free(m->kswapd);
+    g_free(m->lru_lock);
     g_free(m->failure);
     g_free(m);
 }

@@ -12,6 +12,7 @@
 
 #include "models/kernel_cfg.h"
 #include "models/memory.h"
+#include "models/spinlock.h"
 #include "models/machine_cfg.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
@@ -65,6 +66,7 @@ struct machine {
     GPtrArray **mm_threads;         /* by mm id: app tasks of that mm */
     uint32_t cap_mms;
     uint64_t next_swap_slot;
+    struct sim_spinlock *lru_lock;  /* per node */
     struct file_info *files;        /* by file id; id 0 is the swap cache */
     uint32_t n_files;
     char *failure;                  /* set when the run must stop: out of memory */

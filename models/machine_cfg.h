@@ -69,6 +69,7 @@ struct machine_costs {
     uint64_t file_read_ns;
     uint64_t file_write_ns;
     uint64_t context_switch_ns;
+    uint64_t lru_move_ns;                 /* one folio on/off an LRU list, under lru_lock */
 };
 
 struct machine_cfg {

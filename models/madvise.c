@@ -16,6 +16,7 @@ struct madv_ctx {
     enum mstate state;
     uint64_t start, end, cur;      /* vpns */
     uint64_t young_cleared;
+    sim_time_t lock_ns;            /* lru_lock time of the last isolation */
     task_run_fn *done;
     pfn_t list[PTES_PER_TABLE];
 };
@@ -40,7 +41,7 @@ void madvise_pageout(struct task *t, uint64_t start_vpn, uint64_t n_pages, task_
     c->done = done;
     t->in_user = false;
     t->run = madv_run;
-    lru_add_drain(t->m, t->cpu);
+    c->lock_ns = lru_add_drain(t->m, t->cpu);
     madv_run(t);
 }
 
@@ -67,6 +68,9 @@ static uint32_t isolate_table(struct task *t, struct madv_ctx *c, uint64_t lo, u
         mem_lru_del(m->mem, (pfn_t)pte_pfn(*pte));
         f->flags |= FRAME_LOCKED;
         c->list[n++] = (pfn_t)pte_pfn(*pte);
+        /* folio_isolate_lru takes the lruvec lock for each folio */
+        c->lock_ns += spinlock_irq_section(m, &m->lru_lock[mem_pfn_node(m->mem, (pfn_t)pte_pfn(*pte))],
+                                           t->cpu, m->cfg->cost.lru_move_ns);
     }
     return n;
 }
@@ -93,7 +97,8 @@ static bool madv_advance(struct task *t, struct madv_ctx *c)
         hi = (c->cur | (PTES_PER_TABLE - 1)) + 1;
         hi = hi < c->end ? hi : c->end;
         n = isolate_table(t, c, c->cur, hi);
-        cost = (hi - c->cur) * m->cfg->cost.reclaim_scan_ns / 8;   /* PTE scan, ~8 per line */
+        cost = (hi - c->cur) * m->cfg->cost.reclaim_scan_ns / 8 + c->lock_ns;  /* PTE scan, ~8 per line */
+        c->lock_ns = 0;
         c->cur = hi;
         c->state = M_TABLE;
         if (n) {

@@ -174,9 +174,9 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
             return true;
         return step(t, cost);
     case R_FREE_ALL:
-        reclaim_putback(t, rc);
+        cost = reclaim_putback(t, rc);
         rc->state = rc->list_mode ? R_DONE : R_PASS;
-        return step(t, reclaim_free_batch(t, rc));
+        return step(t, cost + reclaim_free_batch(t, rc));
     case R_DONE:
         break;
     }

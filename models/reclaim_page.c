@@ -64,6 +64,8 @@ static sim_time_t age_active(struct task *t, unsigned node, enum lru_list active
         mem_lru_add(m->mem, pfn, inactive);
         stats_add(m->st, m->ctr.pgdeactivate, t->cpu, 1);
         stats_add(m->st, m->ctr.pgrefill, t->cpu, 1);
+        /* isolate from the active list and move back: two list moves */
+        cost += spinlock_irq_section(m, &m->lru_lock[node], t->cpu, 2 * m->cfg->cost.lru_move_ns);
     }
     return cost;
 }
@@ -75,8 +77,8 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     enum lru_list l = LRU_INACTIVE_FILE;
     sim_time_t cost;
 
-    lru_add_drain(m, t->cpu);
-    cost = age_active(t, node, LRU_ACTIVE_FILE) + age_active(t, node, LRU_ACTIVE_ANON);
+    cost = lru_add_drain(m, t->cpu);
+    cost += age_active(t, node, LRU_ACTIVE_FILE) + age_active(t, node, LRU_ACTIVE_ANON);
     if (!mem_lru_len(m->mem, node, l))
         l = LRU_INACTIVE_ANON;
     rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = 0;
@@ -91,6 +93,8 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     count_scan(t, rc->kswapd, rc->n);
     if (!rc->n)
         rc->idle_passes++;
+    else
+        cost += spinlock_irq_section(m, &m->lru_lock[node], t->cpu, rc->n * m->cfg->cost.lru_move_ns);
     return cost + m->cfg->cost.reclaim_scan_ns;
 }
 
@@ -100,17 +104,27 @@ static void putback(struct reclaim_ctx *rc, pfn_t pfn, bool active)
     rc->putback_active[rc->n_putback++] = active;
 }
 
-void reclaim_putback(struct task *t, struct reclaim_ctx *rc)
+sim_time_t reclaim_putback(struct task *t, struct reclaim_ctx *rc)
 {
     struct machine *m = t->m;
+    sim_time_t cost = 0;
+    uint32_t run = 0;
 
     for (uint32_t k = 0; k < rc->n_putback; k++) {
         struct frame *f = mem_frame(m->mem, rc->putback[k]);
+        unsigned node = mem_pfn_node(m->mem, rc->putback[k]);
 
         f->flags &= ~FRAME_LOCKED;
         mem_lru_add(m->mem, rc->putback[k], lru_list_of(f, rc->putback_active[k]));
+        run++;
+        if (k + 1 == rc->n_putback || mem_pfn_node(m->mem, rc->putback[k + 1]) != node) {
+            cost += spinlock_irq_section(m, &m->lru_lock[node], t->cpu,
+                                         run * m->cfg->cost.lru_move_ns);
+            run = 0;
+        }
     }
     rc->n_putback = 0;
+    return cost;
 }
 
 /* folio_check_references: activate, keep, or reclaim. */

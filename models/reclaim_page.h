@@ -50,7 +50,7 @@ sim_time_t reclaim_unmap_one(struct task *t, struct reclaim_ctx *rc);
 void reclaim_after_unmap(struct task *t, struct reclaim_ctx *rc);
 sim_time_t reclaim_pageout(struct task *t, struct reclaim_ctx *rc, pfn_t pfn);
 /* Returns the pass's kept folios to the LRU. */
-void reclaim_putback(struct task *t, struct reclaim_ctx *rc);
+sim_time_t reclaim_putback(struct task *t, struct reclaim_ctx *rc);
 void reclaim_free_page(struct task *t, struct reclaim_ctx *rc);
 sim_time_t reclaim_free_batch(struct task *t, struct reclaim_ctx *rc);
 /* Clears the accessed bits of every PTE mapping pfn; returns how many were

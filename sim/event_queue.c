@@ -8,8 +8,6 @@
 
 #define EVQ_ARITY 4
 #define EVQ_MIN_CAP 64
-/* Entries (40 bytes each) beyond which pops prefetch: about 640 KiB. */
-#define EVQ_PREFETCH_MIN 16384
 
 /* seq breaks ties, so equal times pop in insertion order. Written with
  * bitwise operators so that it compiles to flag arithmetic: heap comparisons
@@ -83,26 +81,8 @@ static inline size_t evq_min_child(const struct evq_entry *h, size_t c, size_t e
     return m;
 }
 
-/* Starts loading the four grandchild families of the family at c. */
-static inline void evq_prefetch_grandchildren(const struct evq_entry *h, size_t c)
-{
-    for (size_t k = 0; k < EVQ_ARITY; k++) {
-        const char *g = (const char *)&h[EVQ_ARITY * (c + k) + 1];
-
-        /* A family is 160 bytes: three lines cover most of it. Prefetching
-         * past the end of the array is harmless (prefetches never fault). */
-        __builtin_prefetch(g);
-        __builtin_prefetch(g + 64);
-        __builtin_prefetch(g + 128);
-    }
-}
-
-/* Places x into the hole at index 0 of a heap of n entries. With prefetch,
- * the grandchildren load while this level's comparisons run: worth it once
- * the heap outgrows the caches, a small loss before. */
-__attribute__((always_inline))
-static inline void evq_sift_down(struct evq_entry *h, size_t n,
-                                 const struct evq_entry *x, bool prefetch)
+/* Places x into the hole at index 0 of a heap of n entries. */
+static void evq_sift_down(struct evq_entry *h, size_t n, const struct evq_entry *x)
 {
     size_t i = 0;
 
@@ -112,8 +92,14 @@ static inline void evq_sift_down(struct evq_entry *h, size_t n,
 
         if (c >= n)
             break;
-        if (prefetch && EVQ_ARITY * c + 1 < n)
-            evq_prefetch_grandchildren(h, c);
+        if (EVQ_ARITY * c + 1 < n) {
+            for (size_t k = 0; k < EVQ_ARITY; k++) {
+                const char *g = (const char *)&h[EVQ_ARITY * (c + k) + 1];
+                __builtin_prefetch(g);
+                __builtin_prefetch(g + 64);
+                __builtin_prefetch(g + 128);
+            }
+        }
         m = evq_min_child(h, c, c + EVQ_ARITY < n ? c + EVQ_ARITY : n);
         if (!evq_less(&h[m], x))
             break;
@@ -134,11 +120,7 @@ bool evq_pop(struct evq *q, struct evq_entry *out)
     if (n > 0) {
         struct evq_entry last = q->heap[n];
 
-        /* Two call sites with constant flags, so each is specialised. */
-        if (n >= EVQ_PREFETCH_MIN)
-            evq_sift_down(q->heap, n, &last, true);
-        else
-            evq_sift_down(q->heap, n, &last, false);
+        evq_sift_down(q->heap, n, &last);
     }
     return true;
 }
