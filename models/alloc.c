@@ -78,7 +78,8 @@ sim_time_t lru_add_drain(struct machine *m, unsigned cpu)
         mem_lru_add(m->mem, buf[i], lru_list_of(f, false));
         run++;
         if (i + 1 == m->lru_add_len[cpu] || mem_pfn_node(m->mem, buf[i + 1]) != node) {
-            cost += spinlock_irq_section(m, &m->lru_lock[node], cpu, run * m->cfg->cost.lru_move_ns);
+            cost = spinlock_irq_section(m, &m->lru_lock[node], cpu, cost,
+                                        run * m->cfg->cost.lru_move_ns);
             run = 0;
         }
     }

@@ -125,7 +125,9 @@ static sim_time_t do_access(struct app_thread *a)
     return m->cfg->cost.page_walk_ns + a->pat->access_ns;
 }
 
-static void process_until(struct app_thread *a, sim_time_t until)
+/* Processes the accesses that start before `until` (and, with at_least_one,
+ * the one starting at `until` too, so a fault there is found now). */
+static void process_until(struct app_thread *a, sim_time_t until, bool at_least_one)
 {
     struct machine *m = a->t->m;
     struct cpu *c = &m->cpu[a->t->cpu];
@@ -135,7 +137,8 @@ static void process_until(struct app_thread *a, sim_time_t until)
         a->pos += c->stolen_ns - a->stolen_seen;
         a->stolen_seen = c->stolen_ns;
     }
-    while (!a->fault_pending && !a->syscall_pending && a->pos < until) {
+    while (!a->fault_pending && !a->syscall_pending &&
+           (a->pos < until || (at_least_one && !done && a->pos == until))) {
         sim_time_t cost;
 
         if (!a->have_next)
@@ -167,7 +170,7 @@ static void app_sync(struct task *t, sim_time_t until)
 
     if (t->state != TASK_RUNNING || c->curr != t || !t->in_user)
         return;
-    process_until(a, until);
+    process_until(a, until, false);
     /* Found to have stopped in the past: end the quantum now so the kernel
      * path starts at once (app_run credits the time already elapsed). */
     if ((a->fault_pending || a->syscall_pending) && t->step_ev)
@@ -181,17 +184,62 @@ static void enter_user(struct task *t, struct app_thread *a)
     a->stolen_seen = t->m->cpu[t->cpu].stolen_ns;
 }
 
+/* How long the thread can run from its current position before an access
+ * faults or the syscall is due, up to `horizon`: a dry run over the same
+ * access sequence against the current page tables, with TLB hits judged by
+ * probing (no state changes). The quantum ends there, so a fault is found
+ * when it happens rather than a quantum later. Changes by other CPUs in the
+ * meantime sync this thread first (see app_sync), so a wrong guess only
+ * shortens or lengthens the quantum. */
+static sim_time_t predict_run(struct app_thread *a, sim_time_t horizon)
+{
+    struct task *t = a->t;
+    struct cpu *c = &t->m->cpu[t->cpu];
+    struct rng rng = a->rng;
+    uint64_t cursor = a->cursor, vpn = a->next_vpn, since = a->since_syscall;
+    enum tlb_access kind = a->next_kind;
+    bool have = a->have_next;
+    sim_time_t span = 0;
+
+    while (span < horizon) {
+        struct tlb_hit hit;
+        pte_t *pte;
+
+        if (!a->have_next)
+            next_access(a);
+        a->have_next = false;
+        pte = mm_pte(t->mm, a->next_vpn, false);
+        if (!pte || !pte_present(*pte) || (a->next_kind == TLB_STORE && !(*pte & PTE_WRITE)))
+            break;
+        span += a->pat->access_ns;
+        if (!tlb_probe(c->tlb, c->loaded_asid, a->next_vpn, &hit) ||
+            (a->next_kind == TLB_STORE && !(hit.writable && hit.dirty)))
+            span += t->m->cfg->cost.page_walk_ns;
+        if (a->pat->syscall_every && ++since >= a->pat->syscall_every)
+            break;
+    }
+    a->rng = rng;
+    a->cursor = cursor;
+    a->next_vpn = vpn;
+    a->next_kind = kind;
+    a->have_next = have;
+    return span < horizon ? span : horizon;
+}
+
 static void app_run(struct task *t)
 {
     struct app_thread *a = t->owner;
     struct machine *m = t->m;
-    sim_time_t now = sim_now(m->eng);
+    sim_time_t now = sim_now(m->eng), span;
 
     if (m->failure)
         return;
     if (!t->in_user)
         enter_user(t, a);
-    process_until(a, now);
+    process_until(a, now, false);
+    span = a->fault_pending || a->syscall_pending ? 0 : predict_run(a, a->pat->quantum_ns);
+    if (!span)
+        process_until(a, now, true);
     if (a->fault_pending) {
         struct cpu *c = &m->cpu[t->cpu];
         sim_time_t irq = c->stolen_ns - a->fault_stolen, late = now - a->fault_at;
@@ -209,7 +257,7 @@ static void app_run(struct task *t)
         p->syscall(t, p->regions[0].start_vpn + first, p->syscall_every, app_run);
         return;
     }
-    cpu_step(t, a->pat->quantum_ns, CT_APP);
+    cpu_step(t, span ? span : a->pat->access_ns, CT_APP);
 }
 
 struct task *app_thread_create(struct machine *m, struct mm *mm, unsigned cpu,

@@ -133,6 +133,7 @@ static void step_end(struct sim_engine *eng, void *ctx, uint64_t arg)
 void cpu_step(struct task *t, sim_time_t duration_ns, enum cpu_time_cat cat)
 {
     struct cpu *c = task_cpu(t);
+    sim_time_t now = sim_now(t->m->eng);
 
     BUG_ON(c->curr != t, "task %s steps on cpu %u which runs another task", t->name, c->id);
     if (t->step_ev)
@@ -140,7 +141,10 @@ void cpu_step(struct task *t, sim_time_t duration_ns, enum cpu_time_cat cat)
     t->blocked = false;
     if (c->cat != cat)
         cpu_account_switch(t->m, c, cat);
-    t->step_stolen_mark = c->stolen_ns;
+    /* A step begun while an interrupt runs (a task started on an idle CPU
+     * in an interrupt) does its work after it: the rest of the interrupt
+     * counts as stolen from this step. */
+    t->step_stolen_mark = c->stolen_ns - (c->irq_busy_until > now ? c->irq_busy_until - now : 0);
     t->step_ev = sim_schedule(t->m->eng, duration_ns, step_end, t, 0);
 }
 

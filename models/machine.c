@@ -9,6 +9,7 @@
 #include "models/hazard.h"
 #include "models/kswapd.h"
 #include "models/memory.h"
+#include "models/mmu_gather.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
 #include "models/policy.h"
@@ -215,6 +216,7 @@ static void free_task(struct machine *m, struct task *t)
     reclaim_ctx_free(t->reclaim);
     fault_ctx_free(t->fault);
     g_free(t->madv);
+    zap_ctx_free(t->zap);
     g_free(t);
 }
 

@@ -69,8 +69,8 @@ static uint32_t isolate_table(struct task *t, struct madv_ctx *c, uint64_t lo, u
         f->flags |= FRAME_LOCKED;
         c->list[n++] = (pfn_t)pte_pfn(*pte);
         /* folio_isolate_lru takes the lruvec lock for each folio */
-        c->lock_ns += spinlock_irq_section(m, &m->lru_lock[mem_pfn_node(m->mem, (pfn_t)pte_pfn(*pte))],
-                                           t->cpu, m->cfg->cost.lru_move_ns);
+        c->lock_ns = spinlock_irq_section(m, &m->lru_lock[mem_pfn_node(m->mem, c->list[n - 1])],
+                                          t->cpu, c->lock_ns, m->cfg->cost.lru_move_ns);
     }
     return n;
 }

@@ -44,12 +44,12 @@ unsigned reclaim_referenced(struct task *t, pfn_t pfn, sim_time_t *cost)
 }
 
 /* shrink_active_list: deactivate from the active tail when the inactive
- * list is smaller than the active one (inactive_is_low with ratio 1). */
-static sim_time_t age_active(struct task *t, unsigned node, enum lru_list active)
+ * list is smaller than the active one (inactive_is_low with ratio 1).
+ * `cost` is the pass's time so far; returns it with this work added. */
+static sim_time_t age_active(struct task *t, unsigned node, enum lru_list active, sim_time_t cost)
 {
     struct machine *m = t->m;
     enum lru_list inactive = active == LRU_ACTIVE_FILE ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
-    sim_time_t cost = 0;
 
     for (uint32_t k = 0; k < m->kcfg.swap_cluster_max; k++) {
         pfn_t pfn;
@@ -65,7 +65,8 @@ static sim_time_t age_active(struct task *t, unsigned node, enum lru_list active
         stats_add(m->st, m->ctr.pgdeactivate, t->cpu, 1);
         stats_add(m->st, m->ctr.pgrefill, t->cpu, 1);
         /* isolate from the active list and move back: two list moves */
-        cost += spinlock_irq_section(m, &m->lru_lock[node], t->cpu, 2 * m->cfg->cost.lru_move_ns);
+        cost = spinlock_irq_section(m, &m->lru_lock[node], t->cpu, cost,
+                                    2 * m->cfg->cost.lru_move_ns);
     }
     return cost;
 }
@@ -78,7 +79,8 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     sim_time_t cost;
 
     cost = lru_add_drain(m, t->cpu);
-    cost += age_active(t, node, LRU_ACTIVE_FILE) + age_active(t, node, LRU_ACTIVE_ANON);
+    cost = age_active(t, node, LRU_ACTIVE_FILE, cost);
+    cost = age_active(t, node, LRU_ACTIVE_ANON, cost);
     if (!mem_lru_len(m->mem, node, l))
         l = LRU_INACTIVE_ANON;
     rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = 0;
@@ -94,7 +96,8 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     if (!rc->n)
         rc->idle_passes++;
     else
-        cost += spinlock_irq_section(m, &m->lru_lock[node], t->cpu, rc->n * m->cfg->cost.lru_move_ns);
+        cost = spinlock_irq_section(m, &m->lru_lock[node], t->cpu, cost,
+                                    rc->n * m->cfg->cost.lru_move_ns);
     return cost + m->cfg->cost.reclaim_scan_ns;
 }
 
@@ -118,7 +121,7 @@ sim_time_t reclaim_putback(struct task *t, struct reclaim_ctx *rc)
         mem_lru_add(m->mem, rc->putback[k], lru_list_of(f, rc->putback_active[k]));
         run++;
         if (k + 1 == rc->n_putback || mem_pfn_node(m->mem, rc->putback[k + 1]) != node) {
-            cost += spinlock_irq_section(m, &m->lru_lock[node], t->cpu,
+            cost = spinlock_irq_section(m, &m->lru_lock[node], t->cpu, cost,
                                          run * m->cfg->cost.lru_move_ns);
             run = 0;
         }

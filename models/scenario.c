@@ -146,11 +146,16 @@ static int load_timing(struct scenario *sc, bool has_seed, uint64_t seed, struct
     if (!out)
         return 0;
     if (cfg_expect(out, CFG_MAP, "output", err) ||
-        cfg_get_time_ns(out, "timeseries_bucket_ms", false, SIM_MS, SIM_US, sc->duration_ns,
+        cfg_get_time_ns(out, "timeseries_bucket_ms", false, SIM_MS, SIM_US, 3600 * SIM_S,
                         &sc->bucket_ns, err) ||
-        cfg_get_time_ns(out, "snapshot_ms", false, SIM_MS, SIM_US, sc->duration_ns,
+        cfg_get_time_ns(out, "snapshot_ms", false, SIM_MS, SIM_US, 3600 * SIM_S,
                         &sc->snapshot_ns, err))
         return -1;
+    /* Longer than the window (a sweep that shortens it): one per window. */
+    if (sc->bucket_ns > sc->duration_ns)
+        sc->bucket_ns = sc->duration_ns;
+    if (sc->snapshot_ns > sc->duration_ns)
+        sc->snapshot_ns = sc->duration_ns;
     return cfg_check_unknown(out, err);
 }
 

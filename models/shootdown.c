@@ -269,6 +269,14 @@ static bool should_flush(struct machine *m, unsigned c, const struct flush_req *
     return trim || r->freed_tables;
 }
 
+/* Whether mask holds a CPU other than self (cpumask_any_but < nr_cpu_ids). */
+static bool mask_has_other(const struct cpumask *mask, unsigned self)
+{
+    uint32_t c = cpumask_next(mask, 0);
+
+    return c < mask->nbits && (c != self || cpumask_next(mask, c + 1) < mask->nbits);
+}
+
 /* Sends r to every target in `mask` but self, runs the local part, and
  * blocks t until all acks are in. Returns false when nothing was sent and
  * nothing local was needed. */
@@ -278,6 +286,11 @@ static bool issue(struct machine *m, struct task *t, struct flush_req *r,
     unsigned self = t->cpu, c, n_targets = 0;
     sim_time_t now = sim_now(m->eng), send = 0, local = 0;
 
+    /* With other CPUs in the mask the initiator's CPU is one of the
+     * on_each_cpu_cond_mask targets and passes should_flush_tlb like them
+     * (a lazy one is skipped); alone, it calls flush_tlb_func directly. */
+    if (local_wanted && mask_has_other(mask, self) && !should_flush(m, self, r, trim))
+        local_wanted = false;
     r->initiator = self;
     r->issued_at = now;
     r->waiter = t;
@@ -349,7 +362,8 @@ bool sd_flush_mm_range(struct machine *m, struct task *t, struct mm *mm, uint64_
     r->new_gen = ++mm->tlb_gen;
     r->start_vpn = start_vpn;
     r->end_vpn = n_pages > m->cfg->cost.flush_ceiling_pages ? FLUSH_ALL : start_vpn + n_pages;
-    if (m->kcfg.lazy_cpumask && now > mm->next_trim_ns) {
+    /* should_trim_cpumask runs only on the path with other CPUs to flush. */
+    if (m->kcfg.lazy_cpumask && now > mm->next_trim_ns && mask_has_other(&mm->cpumask, t->cpu)) {
         trim = true;
         mm->next_trim_ns = now + SIM_S;
     }

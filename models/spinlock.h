@@ -19,11 +19,14 @@ struct sim_spinlock {
     bool ever_held;
 };
 
-/* CPU `cpu` takes the lock now, holds it hold_ns, and releases it. Returns
- * the CPU time from now to the release (spinning + handoff + hold), which
- * the caller charges as (part of) its next step. Interrupts to `cpu` are
- * held off until the release. Waiting time is added to lock_wait_ns. */
+/* CPU `cpu`, which has offset_ns of work before it (the caller's step so
+ * far), then takes the lock, holds it hold_ns and releases it. Returns the
+ * offset of the release from now (>= offset_ns + hold_ns: spinning and the
+ * handoff come on top), so a caller doing several sections chains them:
+ * cost = spinlock_irq_section(m, l, cpu, cost, hold). Interrupts to `cpu`
+ * are held off until the release (from now: slightly early when offset_ns
+ * is not 0). Spinning time is added to lru_lock_wait_ns. */
 sim_time_t spinlock_irq_section(struct machine *m, struct sim_spinlock *l, unsigned cpu,
-                                sim_time_t hold_ns);
+                                sim_time_t offset_ns, sim_time_t hold_ns);
 
 #endif

@@ -16,6 +16,7 @@ struct task;
 struct reclaim_ctx;
 struct fault_ctx;
 struct madv_ctx;
+struct zap_ctx;
 
 /* Where CPU time goes; each category becomes a cpu_time_<name>_ns counter. */
 enum cpu_time_cat {
@@ -56,6 +57,7 @@ struct task {
     struct reclaim_ctx *reclaim;  /* kernel path state, allocated on first use */
     struct fault_ctx *fault;
     struct madv_ctx *madv;
+    struct zap_ctx *zap;
     struct task *rq_next;     /* run-queue link */
     /* the step or wait in progress (cpu.c) */
     sim_event_id step_ev;

@@ -1,9 +1,11 @@
 /* Workloads of a scenario: parsed and checked at load time into plain
  * structs (workload_parse), then instantiated on a machine at run time
  * (workload_start): processes (mms) with their mappings and threads pinned
- * to CPUs. Types: `app` (threads accessing memory in a pattern) and
- * `madv_pageout` (an app that calls madvise(MADV_PAGEOUT) on its data after
- * every pass over it, seeds 002 and 003). */
+ * to CPUs. Types: `app` (threads accessing memory in a pattern), and
+ * syscall loops, apps that after every window of accesses make one call on
+ * the window they walked: `madv_pageout` (madvise(MADV_PAGEOUT), seeds 002
+ * and 003), `madv_dontneed`, `munmap` (unmap and map again) and `mprotect`
+ * (read-only, then writable again). */
 #ifndef MODELS_WORKLOAD_H
 #define MODELS_WORKLOAD_H
 
@@ -16,7 +18,7 @@
 struct machine;
 struct machine_cfg;
 
-enum workload_type { WL_APP, WL_MADV_PAGEOUT };
+enum workload_type { WL_APP, WL_MADV_PAGEOUT, WL_MADV_DONTNEED, WL_MUNMAP, WL_MPROTECT };
 
 struct mapping_cfg {
     bool is_file, is_shared, sparse, populate;
@@ -33,7 +35,7 @@ struct workload_cfg {
     struct mapping_cfg *maps;
     uint32_t n_maps;
     struct app_pattern pattern;    /* regions filled per process at start */
-    uint64_t pageout_pages;        /* madv_pageout: pages per madvise call (0: all data) */
+    uint64_t window_pages;         /* syscall loops: pages per call (0: all data) */
 };
 
 /* Parses the `workloads:` sequence. Returns 0 or -1 with *err. */

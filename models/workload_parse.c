@@ -9,9 +9,13 @@
 #include "models/mm.h"
 
 #define WL_MAX_PROCESSES 65000     /* mm ids double as 16-bit arm64 ASIDs */
-#define WL_MAX_MAP_PAGES (1ull << 34)   /* 64 TiB per mapping: vpns stay in 36 bits */
+#define WL_MAX_MAP_PAGES (1ull << 34)   /* 64 TiB per process, all mappings: vpns stay in 36 bits */
+#define WL_MAX_FILE_PAGES (1ull << 32)  /* 16 TiB per file: page indices are 32-bit (frame.index) */
+#define WL_MAX_THREADS (1u << 20)       /* in all; each task costs ~650 bytes of simulator state */
 
-static const char *const type_names[] = { "app", "madv_pageout" };
+static const char *const type_names[] = { "app", "madv_pageout", "madv_dontneed", "munmap",
+                                           "mprotect" };
+#define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))
 static const char *const pattern_names[] = { "sequential", "uniform", "zipf", "hotcold" };
 static const char *const kind_names[] = { "anon", "file" };
 
@@ -112,6 +116,10 @@ static int parse_mapping(struct cfg_node *n, struct mapping_cfg *mp, struct cfg_
                         (unsigned long long)bytes);
     mp->is_file = kind == 1;
     mp->size_pages = bytes / 4096;
+    if (mp->is_file && mp->size_pages > WL_MAX_FILE_PAGES)
+        return cfg_fail(err, cfg_get(n, "size"),
+                        "'size' of a file mapping must be at most 16 TiB (32-bit page cache "
+                        "indices), got %llu bytes", (unsigned long long)bytes);
     if (!mp->is_file && cfg_get(n, "sparse"))
         return cfg_fail(err, cfg_get(n, "sparse"), "'sparse' applies to file mappings only");
     return cfg_check_unknown(n, err);
@@ -120,6 +128,7 @@ static int parse_mapping(struct cfg_node *n, struct mapping_cfg *mp, struct cfg_
 static int parse_mappings(struct cfg_node *map, struct workload_cfg *w, struct cfg_error *err)
 {
     struct cfg_node *seq = cfg_get(map, "mappings");
+    uint64_t total = 0;
 
     if (!seq)
         return cfg_fail(err, map, "missing key 'mappings'");
@@ -127,9 +136,15 @@ static int parse_mappings(struct cfg_node *map, struct workload_cfg *w, struct c
         return cfg_fail(err, seq, "'mappings' must be a list of 1 to 64 mappings");
     w->maps = g_new0(struct mapping_cfg, seq->n);
     w->n_maps = (uint32_t)seq->n;
-    for (size_t i = 0; i < seq->n; i++)
+    for (size_t i = 0; i < seq->n; i++) {
         if (parse_mapping(seq->child[i], &w->maps[i], err))
             return -1;
+        total += w->maps[i].size_pages;    /* each at most 2^34: no overflow */
+    }
+    if (total > WL_MAX_MAP_PAGES)
+        return cfg_fail(err, seq, "the mappings of a workload must total at most 64 TiB "
+                        "(36-bit virtual page numbers), got %llu bytes",
+                        (unsigned long long)total * 4096);
     return 0;
 }
 
@@ -167,7 +182,7 @@ static int parse_one(struct cfg_node *map, const struct machine_cfg *mc, struct 
     if (map->kind != CFG_MAP)
         return cfg_fail(err, map,
                         "each item of 'workloads' must be a mapping (type, mappings, ...)");
-    if (cfg_get_enum(map, "type", true, type_names, 2, &type, err) ||
+    if (cfg_get_enum(map, "type", true, type_names, N_TYPES, &type, err) ||
         cfg_get_str(map, "name", false, &name, err))
         return -1;
     w->type = (enum workload_type)type;
@@ -180,17 +195,22 @@ static int parse_one(struct cfg_node *map, const struct machine_cfg *mc, struct 
         parse_cpus(map, mc, w, err) || parse_mappings(map, w, err) ||
         parse_pattern(map, &w->pattern, err))
         return -1;
-    if (w->type == WL_MADV_PAGEOUT &&
-        cfg_get_u64(map, "pageout_pages", false, 1, WL_MAX_MAP_PAGES, &w->pageout_pages, err))
+    for (uint32_t i = 0; i < w->n_maps; i++)
+        if (w->pattern.write_fraction > 0 && !(w->maps[i].prot & VMA_WRITE))
+            return cfg_fail(err, cfg_get(map, "write_fraction"),
+                            "'write_fraction' is %g but mapping %u is read-only (prot without w)",
+                            w->pattern.write_fraction, i);
+    if (w->type != WL_APP &&
+        cfg_get_u64(map, "window_pages", false, 1, WL_MAX_MAP_PAGES, &w->window_pages, err))
         return -1;
-    if (w->type == WL_MADV_PAGEOUT &&
+    if (w->type != WL_APP &&
         (w->n_maps != 1 || w->pattern.kind != PAT_SEQUENTIAL ||
-         (w->pageout_pages && w->maps[0].size_pages % w->pageout_pages)))
-        return cfg_fail(err, map, "a madv_pageout workload needs one mapping, the sequential "
-                        "pattern, and pageout_pages dividing the mapping's pages");
-    if (w->type == WL_APP && cfg_get(map, "pageout_pages"))
-        return cfg_fail(err, cfg_get(map, "pageout_pages"),
-                        "'pageout_pages' applies to madv_pageout workloads only");
+         (w->window_pages && w->maps[0].size_pages % w->window_pages)))
+        return cfg_fail(err, map, "a %s workload needs one mapping, the sequential pattern, "
+                        "and window_pages dividing the mapping's pages", type_names[w->type]);
+    if (w->type == WL_APP && cfg_get(map, "window_pages"))
+        return cfg_fail(err, cfg_get(map, "window_pages"),
+                        "'window_pages' applies to syscall-loop workloads only");
     return cfg_check_unknown(map, err);
 }
 
@@ -198,7 +218,7 @@ int workload_parse(struct cfg_node *seq, const struct machine_cfg *mc,
                    struct workload_cfg **out, uint32_t *n_out, struct cfg_error *err)
 {
     struct workload_cfg *w;
-    uint64_t total_procs = 0;
+    uint64_t total_procs = 0, total_threads = 0;
 
     *out = NULL;
     *n_out = 0;
@@ -214,6 +234,10 @@ int workload_parse(struct cfg_node *seq, const struct machine_cfg *mc,
         if (total_procs > WL_MAX_PROCESSES)
             return cfg_fail(err, seq->child[i], "more than %u processes in all",
                             WL_MAX_PROCESSES);
+        total_threads += (uint64_t)w[i].processes * w[i].threads_per_process;
+        if (total_threads > WL_MAX_THREADS)
+            return cfg_fail(err, seq->child[i], "more than %u threads in all "
+                            "(processes x threads_per_process)", WL_MAX_THREADS);
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "models/alloc.h"
 #include "models/machine.h"
 #include "models/madvise.h"
+#include "models/mmu_gather.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
 #include "models/workload.h"
@@ -101,6 +102,12 @@ static int add_mapping(struct machine *m, struct mm *mm, const struct mapping_cf
 
 static void madv_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
                          task_run_fn *done);
+static void dontneed_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                             task_run_fn *done);
+static void munmap_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                           task_run_fn *done);
+static void mprotect_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                             task_run_fn *done);
 
 static int start_process(struct machine *m, struct workload_cfg *w, uint32_t p, uint32_t *next,
                          char **msg)
@@ -144,11 +151,15 @@ int workload_start(struct machine *m, struct workload_cfg *w, uint32_t n, char *
 
     for (uint32_t i = 0; i < n; i++) {
         layout(&w[i]);
-        if (w[i].type == WL_MADV_PAGEOUT) {
-            uint64_t every = w[i].pageout_pages ? w[i].pageout_pages : w[i].pattern.total_pages;
+        if (w[i].type != WL_APP) {
+            static void (*const call[])(struct task *, uint64_t, uint64_t, task_run_fn *) = {
+                [WL_MADV_PAGEOUT] = madv_syscall, [WL_MADV_DONTNEED] = dontneed_syscall,
+                [WL_MUNMAP] = munmap_syscall, [WL_MPROTECT] = mprotect_syscall,
+            };
 
-            w[i].pattern.syscall_every = every;
-            w[i].pattern.syscall = madv_syscall;
+            w[i].pattern.syscall_every = w[i].window_pages ? w[i].window_pages
+                                                           : w[i].pattern.total_pages;
+            w[i].pattern.syscall = call[w[i].type];
         }
         for (uint32_t p = 0; p < w[i].processes; p++)
             if (start_process(m, &w[i], p, &next, msg))
@@ -161,4 +172,22 @@ int workload_start(struct machine *m, struct workload_cfg *w, uint32_t n, char *
 static void madv_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages, task_run_fn *done)
 {
     madvise_pageout(t, start_vpn, n_pages, done);
+}
+
+static void dontneed_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                             task_run_fn *done)
+{
+    mmu_gather_call(t, ZAP_DONTNEED, start_vpn, n_pages, done);
+}
+
+static void munmap_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                           task_run_fn *done)
+{
+    mmu_gather_call(t, ZAP_MUNMAP, start_vpn, n_pages, done);
+}
+
+static void mprotect_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                             task_run_fn *done)
+{
+    mmu_gather_call(t, ZAP_PROTECT_RO, start_vpn, n_pages, done);
 }

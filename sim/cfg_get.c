@@ -50,9 +50,16 @@ int cfg_fail_key(struct cfg_error *err, const struct cfg_node *map, size_t index
     va_list ap;
 
     va_start(ap, fmt);
-    if (map && map->kind == CFG_MAP && index < map->n)
-        vfail(err, map->file, map->key_line[index], map->key_col[index], fmt, ap);
-    else
+    if (map && map->kind == CFG_MAP && index < map->n) {
+        const struct cfg_node *child = map->child[index];
+        /* A key merged in from another file, or added by --set, came with
+         * its value: report it where the value came from. A --set that only
+         * replaced a value keeps the key's original place. */
+        const char *file = child && (child->line || !map->key_line[index]) ? child->file
+                                                                             : map->file;
+
+        vfail(err, file, map->key_line[index], map->key_col[index], fmt, ap);
+    } else
         vfail(err, map ? map->file : "?", map ? map->line : 0, map ? map->col : 0,
               fmt, ap);
     va_end(ap);

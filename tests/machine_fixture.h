@@ -359,16 +359,16 @@ static inline const struct stats_hist *fx_latency(struct fx *f)
 #define FX_MAX_OPS 16
 
 enum fx_op_kind {
-    FX_STEP,            /* cpu_step(n ns, cat) */
-    FX_STEP_TO,         /* cpu_step until absolute time n */
-    FX_FLUSH_RANGE,     /* sd_flush_mm_range(mm, vpn, n, flag = freed_tables) */
-    FX_FLUSH_BATCH,     /* sd_flush_batch(mask) */
-    FX_TLBI,            /* sd_tlbi_page(mm, vpn); its cost goes to cost[] */
-    FX_DSB,             /* sd_dsb(flag = always) */
-    FX_PTE_CLEARED,     /* policy pte_cleared(mm, vpn, pte) */
-    FX_FLUSH_DIRTY,     /* policy flush_dirty */
-    FX_FLUSH_PENDING,   /* policy flush_pending(FLUSH_END_OF_PASS) */
-    FX_CALL,            /* fn(script, arg): true if it put the task into a step/wait */
+    FX_OP_STEP,            /* cpu_step(n ns, cat) */
+    FX_OP_STEP_TO,         /* cpu_step until absolute time n */
+    FX_OP_FLUSH_RANGE,     /* sd_flush_mm_range(mm, vpn, n, flag = freed_tables) */
+    FX_OP_FLUSH_BATCH,     /* sd_flush_batch(mask) */
+    FX_OP_TLBI,            /* sd_tlbi_page(mm, vpn); its cost goes to cost[] */
+    FX_OP_DSB,             /* sd_dsb(flag = always) */
+    FX_OP_PTE_CLEARED,     /* policy pte_cleared(mm, vpn, pte) */
+    FX_OP_FLUSH_DIRTY,     /* policy flush_dirty */
+    FX_OP_FLUSH_PENDING,   /* policy flush_pending(FLUSH_END_OF_PASS) */
+    FX_OP_CALL,            /* fn(script, arg): true if it put the task into a step/wait */
 };
 
 struct fx_script;
@@ -409,29 +409,29 @@ static inline bool fx_do_op(struct fx_script *s, unsigned i)
     sim_time_t now = sim_now(m->eng);
 
     switch (o->kind) {
-    case FX_STEP:
+    case FX_OP_STEP:
         cpu_step(t, o->n, o->cat);
         return true;
-    case FX_STEP_TO:
+    case FX_OP_STEP_TO:
         assert_true(o->n >= now);
         cpu_step(t, o->n - now, o->cat);
         return true;
-    case FX_FLUSH_RANGE:
+    case FX_OP_FLUSH_RANGE:
         return sd_flush_mm_range(m, t, o->mm, o->vpn, o->n, o->flag);
-    case FX_FLUSH_BATCH:
+    case FX_OP_FLUSH_BATCH:
         return sd_flush_batch(m, t, o->mask);
-    case FX_TLBI:
+    case FX_OP_TLBI:
         s->cost[i] = sd_tlbi_page(m, t, o->mm, o->vpn);
         return false;
-    case FX_DSB:
+    case FX_OP_DSB:
         return sd_dsb(m, t, o->flag);
-    case FX_PTE_CLEARED:
+    case FX_OP_PTE_CLEARED:
         return m->policy->pte_cleared(m->policy_priv, t, o->mm, o->vpn, o->pte, &s->cost[i]);
-    case FX_FLUSH_DIRTY:
+    case FX_OP_FLUSH_DIRTY:
         return m->policy->flush_dirty(m->policy_priv, t, &s->cost[i]);
-    case FX_FLUSH_PENDING:
+    case FX_OP_FLUSH_PENDING:
         return m->policy->flush_pending(m->policy_priv, t, FLUSH_END_OF_PASS, &s->cost[i]);
-    case FX_CALL:
+    case FX_OP_CALL:
         return o->fn(s, o->arg);
     }
     return false;
@@ -494,7 +494,7 @@ static inline struct fx_op *fx_add(struct fx_script *s, enum fx_op_kind kind)
 /* The op adders return the op's index in the script. */
 static inline unsigned fx_op_step(struct fx_script *s, sim_time_t ns, enum cpu_time_cat cat)
 {
-    struct fx_op *o = fx_add(s, FX_STEP);
+    struct fx_op *o = fx_add(s, FX_OP_STEP);
 
     o->n = ns;
     o->cat = cat;
@@ -503,14 +503,14 @@ static inline unsigned fx_op_step(struct fx_script *s, sim_time_t ns, enum cpu_t
 
 static inline unsigned fx_op_step_to(struct fx_script *s, sim_time_t at)
 {
-    fx_add(s, FX_STEP_TO)->n = at;
+    fx_add(s, FX_OP_STEP_TO)->n = at;
     return s->n - 1;
 }
 
 static inline unsigned fx_op_flush_range(struct fx_script *s, struct mm *mm, uint64_t vpn,
                                          uint64_t n, bool freed_tables)
 {
-    struct fx_op *o = fx_add(s, FX_FLUSH_RANGE);
+    struct fx_op *o = fx_add(s, FX_OP_FLUSH_RANGE);
 
     o->mm = mm;
     o->vpn = vpn;
@@ -521,13 +521,13 @@ static inline unsigned fx_op_flush_range(struct fx_script *s, struct mm *mm, uin
 
 static inline unsigned fx_op_flush_batch(struct fx_script *s, const struct cpumask *mask)
 {
-    fx_add(s, FX_FLUSH_BATCH)->mask = mask;
+    fx_add(s, FX_OP_FLUSH_BATCH)->mask = mask;
     return s->n - 1;
 }
 
 static inline unsigned fx_op_tlbi(struct fx_script *s, struct mm *mm, uint64_t vpn)
 {
-    struct fx_op *o = fx_add(s, FX_TLBI);
+    struct fx_op *o = fx_add(s, FX_OP_TLBI);
 
     o->mm = mm;
     o->vpn = vpn;
@@ -536,14 +536,14 @@ static inline unsigned fx_op_tlbi(struct fx_script *s, struct mm *mm, uint64_t v
 
 static inline unsigned fx_op_dsb(struct fx_script *s, bool always)
 {
-    fx_add(s, FX_DSB)->flag = always;
+    fx_add(s, FX_OP_DSB)->flag = always;
     return s->n - 1;
 }
 
 static inline unsigned fx_op_pte_cleared(struct fx_script *s, struct mm *mm, uint64_t vpn,
                                          pte_t old)
 {
-    struct fx_op *o = fx_add(s, FX_PTE_CLEARED);
+    struct fx_op *o = fx_add(s, FX_OP_PTE_CLEARED);
 
     o->mm = mm;
     o->vpn = vpn;
@@ -553,19 +553,19 @@ static inline unsigned fx_op_pte_cleared(struct fx_script *s, struct mm *mm, uin
 
 static inline unsigned fx_op_flush_dirty(struct fx_script *s)
 {
-    fx_add(s, FX_FLUSH_DIRTY);
+    fx_add(s, FX_OP_FLUSH_DIRTY);
     return s->n - 1;
 }
 
 static inline unsigned fx_op_flush_pending(struct fx_script *s)
 {
-    fx_add(s, FX_FLUSH_PENDING);
+    fx_add(s, FX_OP_FLUSH_PENDING);
     return s->n - 1;
 }
 
 static inline unsigned fx_op_call(struct fx_script *s, fx_call_fn *fn, void *arg)
 {
-    struct fx_op *o = fx_add(s, FX_CALL);
+    struct fx_op *o = fx_add(s, FX_OP_CALL);
 
     o->fn = fn;
     o->arg = arg;

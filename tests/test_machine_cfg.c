@@ -68,7 +68,8 @@ static const char base_yaml[] =
     "  page_copy_remote_extra_ns: 400\n  reclaim_scan_ns: 400\n  rmap_unmap_ns: 300\n"
     "  page_free_ns: 100\n  page_alloc_ns: 100\n  swap_write_ns: 20us\n"
     "  swap_read_ns: 80us\n  file_read_ns: 1000\n  file_write_ns: 20000\n"
-    "  context_switch_ns: 1500\n";
+    "  context_switch_ns: 1500\n"
+    "  lru_move_ns: 60\n";
 
 static struct machine_cfg *new_cfg(void)
 {
