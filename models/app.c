@@ -9,6 +9,7 @@
 #include "models/hazard.h"
 #include "models/machine.h"
 #include "models/mm.h"
+#include "models/mmu_gather.h"
 #include "models/tlb.h"
 #include "sim/rng.h"
 
@@ -110,7 +111,8 @@ static sim_time_t do_access(struct app_thread *a)
     /* A miss, or a store through an entry cached clean: walk (H1, H2). */
     count_miss(m, t->cpu, kind);
     pte = mm_pte(t->mm, vpn, false);
-    if (!pte || !pte_present(*pte) || (kind == TLB_STORE && !(*pte & PTE_WRITE)))
+    if (!pte || !pte_present(*pte) || (*pte & PTE_NUMA) ||
+        (kind == TLB_STORE && !(*pte & PTE_WRITE)))
         return 0;
     *pte |= PTE_ACCESSED;
     if (kind == TLB_STORE) {
@@ -122,7 +124,11 @@ static sim_time_t do_access(struct app_thread *a)
     }
     tlb_insert(c->tlb, c->loaded_asid, vpn, (uint32_t)pte_pfn(*pte), *pte & PTE_WRITE,
                *pte & PTE_DIRTY, kind);
-    return m->cfg->cost.page_walk_ns + a->pat->access_ns;
+    /* The walk's memory reads are charged by the distance to the data's node
+     * (page tables are allocated near the data they map). */
+    return m->cfg->cost.page_walk_ns + a->pat->access_ns +
+           machine_remote_extra(m, c->node, mem_pfn_node(m->mem, (pfn_t)pte_pfn(*pte)),
+                                m->cfg->cost.page_walk_remote_extra_ns);
 }
 
 /* Processes the accesses that start before `until` (and, with at_least_one,
@@ -209,7 +215,8 @@ static sim_time_t predict_run(struct app_thread *a, sim_time_t horizon)
             next_access(a);
         a->have_next = false;
         pte = mm_pte(t->mm, a->next_vpn, false);
-        if (!pte || !pte_present(*pte) || (a->next_kind == TLB_STORE && !(*pte & PTE_WRITE)))
+        if (!pte || !pte_present(*pte) || (*pte & PTE_NUMA) ||
+            (a->next_kind == TLB_STORE && !(*pte & PTE_WRITE)))
             break;
         span += a->pat->access_ns;
         if (!tlb_probe(c->tlb, c->loaded_asid, a->next_vpn, &hit) ||
@@ -234,6 +241,11 @@ static void app_run(struct task *t)
 
     if (m->failure)
         return;
+    if (numa_scan_due(t)) {
+        t->in_user = false;
+        numa_scan_start(t, app_run);
+        return;
+    }
     if (!t->in_user)
         enter_user(t, a);
     process_until(a, now, false);

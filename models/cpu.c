@@ -19,8 +19,9 @@ static struct cpu *task_cpu(struct task *t)
 
 /* Closes the accounting interval [cat_since, now) and opens one in `cat`.
  * Interrupt time inside the interval is not this category's: it is counted
- * as CT_IRQ when the interrupt starts, and subtracted here. An interrupt
- * still running at `now` is subtracted only up to `now`. */
+ * here as CT_IRQ. An interrupt still running at `now` counts only up to
+ * `now` (the rest falls in the next interval), so at any instant each
+ * CPU's categories add up to the time elapsed. */
 void cpu_account_switch(struct machine *m, struct cpu *c, enum cpu_time_cat cat)
 {
     sim_time_t now = sim_now(m->eng);
@@ -31,6 +32,8 @@ void cpu_account_switch(struct machine *m, struct cpu *c, enum cpu_time_cat cat)
     if (irq_tail > stolen)
         irq_tail = stolen;
     stolen -= irq_tail;
+    if (stolen)
+        stats_add(m->st, m->ctr.cpu_time_irq, c->id, stolen);
     if (elapsed > stolen)
         stats_add(m->st, m->ctr.cpu_time_app + c->cat, c->id, elapsed - stolen);
     c->cat = cat;
@@ -259,7 +262,6 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
     cpu_account_switch(m, c, c->cat);
     c->stolen_ns += h;
     c->irq_busy_until = now + h;
-    stats_add(m->st, m->ctr.cpu_time_irq, c->id, h);
 }
 
 void cpu_irq(struct machine *m, unsigned cpu, enum irq_kind kind)

@@ -11,6 +11,7 @@
 #include "models/alloc.h"
 #include "models/bug.h"
 #include "models/machine.h"
+#include "models/migrate.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
 #include "models/policy.h"
@@ -86,6 +87,32 @@ static bool resolve_present(struct task *t, struct fault_ctx *fc, struct vma *v,
     return cost ? step(t, cost) : false;
 }
 
+/* do_numa_page: make the PTE accessible again; in memory-tiering mode a
+ * page on a CPU-less (slow) node is promoted to the faulting CPU's node
+ * when that node has room above its high watermark (otherwise kswapd is
+ * woken to demote and make room). */
+static bool numa_hinting_fault(struct task *t, struct fault_ctx *fc, pte_t *pte)
+{
+    struct machine *m = t->m;
+    pfn_t pfn = (pfn_t)pte_pfn(*pte);
+    struct frame *f = mem_frame(m->mem, pfn);
+    unsigned from = mem_pfn_node(m->mem, pfn), to = m->cpu[t->cpu].node;
+
+    *pte &= ~PTE_NUMA;
+    fc->state = F_DONE;
+    if (m->cfg->node[from].has_cpus || f->state != FRAME_LRU || f->mapcount != 1)
+        return false;
+    if (mem_node_free(m->mem, to) <= mem_wmark(m->mem, to, WMARK_HIGH)) {
+        alloc_wake_kswapd(m, to);
+        return false;
+    }
+    /* numamigrate_isolate_folio (its one lru_lock section is left out) */
+    mem_lru_del(m->mem, pfn);
+    f->flags |= FRAME_LOCKED;
+    migrate_list_start(t, &pfn, 1, to, MR_NUMA_MISPLACED, fault_run);
+    return true;
+}
+
 static bool resolve(struct task *t, struct fault_ctx *fc)
 {
     struct machine *m = t->m;
@@ -96,6 +123,10 @@ static bool resolve(struct task *t, struct fault_ctx *fc)
     BUG_ON(!v, "%s faulted outside its mappings at vpn %#llx", t->name,
            (unsigned long long)fc->vpn);
     pte = mm_pte(t->mm, fc->vpn, true);
+    if (*pte & PTE_MIGRATION)
+        return step(t, SIM_US);     /* migration_entry_wait */
+    if (pte_present(*pte) && (*pte & PTE_NUMA))
+        return numa_hinting_fault(t, fc, pte);
     if (pte_present(*pte))
         return resolve_present(t, fc, v, pte);
     if (v->is_file) {

@@ -36,6 +36,9 @@ void kernel_cfg_defaults(struct kernel_cfg *k)
     k->fault_around_pages = 16;     /* fault_around_bytes = 64 KiB */
     k->readahead_pages = 32;        /* VM_READAHEAD_PAGES = 128 KiB */
     k->sched_slice_ns = 3000000;    /* CFS: 6 ms latency shared by two tasks */
+    k->swap = true;
+    k->numa_scan_period_ns = 1000000000;    /* sysctl_numa_balancing_scan_period_min 1 s */
+    k->numa_scan_pages = 65536;             /* numa_balancing_scan_size_mb = 256 MiB */
 }
 
 static int parse_version(struct cfg_node *map, struct kernel_cfg *k, struct cfg_error *err)
@@ -74,7 +77,13 @@ int kernel_cfg_load(struct cfg_node *map, struct kernel_cfg *k, struct cfg_error
         cfg_get_u32(map, "pcp_high", false, 1, 65536, &k->pcp_high, err) ||
         cfg_get_u32(map, "fault_around_pages", false, 1, 512, &k->fault_around_pages, err) ||
         cfg_get_u32(map, "readahead_pages", false, 1, 4096, &k->readahead_pages, err) ||
-        cfg_get_time_ns(map, "sched_slice_ns", false, 1, 10000, 1000000000, &k->sched_slice_ns, err))
+        cfg_get_time_ns(map, "sched_slice_ns", false, 1, 10000, 1000000000, &k->sched_slice_ns, err) ||
+        cfg_get_bool(map, "swap", false, &k->swap, err) ||
+        cfg_get_bool(map, "demotion", false, &k->demotion, err) ||
+        cfg_get_bool(map, "numa_tiering", false, &k->numa_tiering, err) ||
+        cfg_get_time_ns(map, "numa_scan_period_ms", false, 1000000, 100000, 3600000000000ull,
+                        &k->numa_scan_period_ns, err) ||
+        cfg_get_u32(map, "numa_scan_pages", false, 1, 1u << 24, &k->numa_scan_pages, err))
         return -1;
     if (k->fault_around_pages & (k->fault_around_pages - 1))
         return cfg_fail(err, cfg_get(map, "fault_around_pages"),

@@ -24,6 +24,12 @@ struct kernel_cfg {
     bool pcid;                      /* v4.14+: ASID slots; false: every CR3 write flushes */
     bool skip_lazy_ipi;             /* v4.19+: lazy CPUs get no IPI unless tables were freed */
     bool lazy_cpumask;              /* v6.14+: switched-away CPUs stay in mm_cpumask */
+    /* Memory tiering (off by default, as in mainline): */
+    bool swap;                      /* a swap device exists: anon pages can be reclaimed */
+    bool demotion;                  /* kswapd demotes to the next tier (numa_demotion_enabled) */
+    bool numa_tiering;              /* NUMA balancing in memory-tiering mode: promote hot pages */
+    uint64_t numa_scan_period_ns;   /* task_numa_work period */
+    uint32_t numa_scan_pages;       /* pages made PROT_NONE per scan (sysctl scan_size_mb) */
 };
 
 void kernel_cfg_defaults(struct kernel_cfg *k);

@@ -9,6 +9,7 @@
 #include "models/hazard.h"
 #include "models/kswapd.h"
 #include "models/memory.h"
+#include "models/migrate.h"
 #include "models/mmu_gather.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
@@ -46,6 +47,28 @@ static void build_zonelists(struct machine *m)
                 j--;
             }
             zl[j] = v;
+        }
+    }
+}
+
+/* Memory tiers as the kernel builds them by default: nodes with CPUs are
+ * the top tier and demote to their nearest CPU-less node. */
+static void build_demotion(struct machine *m)
+{
+    unsigned n = m->cfg->n_nodes;
+
+    m->demote_target = g_new(int, n);
+    for (unsigned from = 0; from < n; from++) {
+        const uint16_t *zl = &m->zonelist[from * n];
+
+        m->demote_target[from] = -1;
+        if (!m->cfg->node[from].has_cpus)
+            continue;
+        for (unsigned i = 0; i < n; i++) {
+            if (!m->cfg->node[zl[i]].has_cpus) {
+                m->demote_target[from] = zl[i];
+                break;
+            }
         }
     }
 }
@@ -109,6 +132,7 @@ struct machine *machine_new(const struct machine_cfg *cfg, const struct kernel_c
     m->arm64 = cfg->shootdown == SHOOTDOWN_BROADCAST_TLBI;
     register_counters(m);
     build_zonelists(m);
+    build_demotion(m);
     m->cpu = g_new0(struct cpu, m->n_cpus);
     for (unsigned i = 0; i < m->n_cpus; i++)
         init_cpu(m, i);
@@ -192,11 +216,12 @@ void machine_sync_mm(struct machine *m, struct mm *mm)
     }
 }
 
-unsigned machine_remote_steps(const struct machine *m, unsigned from_node, unsigned to_node)
+sim_time_t machine_remote_extra(const struct machine *m, unsigned from_node, unsigned to_node,
+                                sim_time_t per_step_ns)
 {
     unsigned d = m->cfg->distance[from_node][to_node];
 
-    return d > 10 ? d / 10 - 1 : 0;
+    return d > 10 ? (d - 10) * per_step_ns / 10 : 0;
 }
 
 void machine_fail(struct machine *m, const char *msg)
@@ -217,6 +242,7 @@ static void free_task(struct machine *m, struct task *t)
     fault_ctx_free(t->fault);
     g_free(t->madv);
     zap_ctx_free(t->zap);
+    migrate_ctx_free(t->migrate);
     g_free(t);
 }
 
@@ -251,6 +277,7 @@ void machine_free(struct machine *m)
     g_free(m->files);
     g_free(m->kswapd);
     g_free(m->lru_lock);
+    g_free(m->demote_target);
     g_free(m->failure);
     g_free(m);
 }

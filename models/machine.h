@@ -67,6 +67,7 @@ struct machine {
     uint32_t cap_mms;
     uint64_t next_swap_slot;
     struct sim_spinlock *lru_lock;  /* per node */
+    int *demote_target;             /* per node: next memory tier, -1 if none */
     struct file_info *files;        /* by file id; id 0 is the swap cache */
     uint32_t n_files;
     char *failure;                  /* set when the run must stop: out of memory */
@@ -83,8 +84,10 @@ struct mm *machine_new_mm(struct machine *m);
 struct task *machine_new_task(struct machine *m, enum task_kind kind, unsigned cpu,
                               struct mm *mm, const char *name);
 static inline struct mm *machine_mm(struct machine *m, uint32_t id) { return m->mms[id]; }
-/* Node distance-based hop count: distance/10 - 1 (0 local, 1 for 20, ...). */
-unsigned machine_remote_steps(const struct machine *m, unsigned from_node, unsigned to_node);
+/* A *_remote_extra_ns cost scaled by distance: per_step_ns for every 10 of
+ * SLIT distance beyond the local 10 (21 -> 1.1 steps, 14 -> 0.4). */
+sim_time_t machine_remote_extra(const struct machine *m, unsigned from_node, unsigned to_node,
+                                sim_time_t per_step_ns);
 /* Processes the user-mode work of every thread of mm up to now, before the
  * kernel reads or changes PTEs of mm (accessed/dirty bits, clears). */
 void machine_sync_mm(struct machine *m, struct mm *mm);

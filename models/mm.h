@@ -19,6 +19,8 @@ typedef uint64_t pte_t;
 #define PTE_ACCESSED  (1ull << 5)
 #define PTE_DIRTY     (1ull << 6)
 #define PTE_SWAP      (1ull << 9)   /* not present; the frame field holds a swap slot */
+#define PTE_MIGRATION (1ull << 10)  /* not present; a migration of the frame is in flight */
+#define PTE_NUMA      (1ull << 11)  /* present but PROT_NONE for NUMA hinting: accesses fault */
 #define PTE_PFN_SHIFT 12
 #define PTE_FLAGS_MASK ((1ull << PTE_PFN_SHIFT) - 1)
 #define PTES_PER_TABLE 512u
@@ -52,6 +54,8 @@ struct mm {
     uint64_t next_trim_ns;         /* once-a-second cpumask trim (v6.14) */
     uint64_t rss_pages;
     uint64_t table_pages;          /* PTE tables now allocated (mm_remove_vma subtracts) */
+    uint64_t numa_next_scan_ns;    /* NUMA balancing: when task_numa_work runs next */
+    uint64_t numa_scan_vpn;        /* ... and where it resumes */
 };
 
 struct mm *mm_new(uint32_t id, uint32_t n_cpus);

@@ -109,11 +109,17 @@ static sim_time_t walk_table(struct task *t, struct zap_ctx *z, uint64_t lo, uin
             continue;
         }
         if (!pte_present(*pte))
-            continue;
+            continue;   /* none, or a migration entry (the migration restores it) */
         if (z->kind == ZAP_PROTECT_RO) {
             if (!(*pte & PTE_WRITE))
                 continue;       /* pte_needs_flush: nothing changed */
             *pte &= ~PTE_WRITE;
+        } else if (z->kind == ZAP_PROT_NUMA) {
+            /* tiering mode skips top-tier pages (they are not promoted) */
+            if ((*pte & PTE_NUMA) ||
+                m->cfg->node[mem_pfn_node(m->mem, (pfn_t)pte_pfn(*pte))].has_cpus)
+                continue;
+            *pte |= PTE_NUMA;
         } else {
             zap_one(m, t->mm, z, vpn, pte);
         }
@@ -185,7 +191,7 @@ static bool zap_advance(struct task *t, struct zap_ctx *z)
         cost = walk_table(t, z, z->cur, hi);
         z->cur = hi;
         z->state = z->force_flush ? Z_FORCE_FLUSH : Z_TABLE;
-        cpu_step(t, cost ? cost : 1, CT_RECLAIM);
+        cpu_step(t, cost ? cost : 1, z->kind == ZAP_PROT_NUMA ? CT_MIGRATION : CT_RECLAIM);
         return true;
     case Z_FORCE_FLUSH:
         z->state = Z_FREE_FORCED;
@@ -242,4 +248,37 @@ static void zap_run(struct task *t)
             return;
     }
     finish(t, z);
+}
+
+bool numa_scan_due(const struct task *t)
+{
+    const struct machine *m = t->m;
+    GPtrArray *threads = m->mm_threads[t->mm->id];
+
+    return m->kcfg.numa_tiering && threads->len && g_ptr_array_index(threads, 0) == t &&
+           sim_now(m->eng) >= t->mm->numa_next_scan_ns;
+}
+
+/* The next numa_scan_pages of the mm's mappings, from where the last scan
+ * stopped, clipped to one VMA (task_numa_work walks VMAs the same way). */
+void numa_scan_start(struct task *t, task_run_fn *done)
+{
+    struct mm *mm = t->mm;
+    struct vma *v = mm_find_vma(mm, mm->numa_scan_vpn);
+    uint64_t n;
+
+    mm->numa_next_scan_ns = sim_now(t->m->eng) + t->m->kcfg.numa_scan_period_ns;
+    if (!v) {
+        v = &mm->vmas[0];
+        for (uint32_t i = 0; i < mm->n_vmas; i++)
+            if (mm->vmas[i].start_vpn > mm->numa_scan_vpn) {
+                v = &mm->vmas[i];
+                break;
+            }
+        mm->numa_scan_vpn = v->start_vpn;
+    }
+    n = v->end_vpn - mm->numa_scan_vpn;
+    n = n < t->m->kcfg.numa_scan_pages ? n : t->m->kcfg.numa_scan_pages;
+    mmu_gather_call(t, ZAP_PROT_NUMA, mm->numa_scan_vpn, n, done);
+    mm->numa_scan_vpn += n;
 }

@@ -8,11 +8,15 @@
 #ifndef MODELS_MMU_GATHER_H
 #define MODELS_MMU_GATHER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "models/task.h"
 
-enum zap_kind { ZAP_DONTNEED, ZAP_MUNMAP, ZAP_PROTECT_RO };
+enum zap_kind {
+    ZAP_DONTNEED, ZAP_MUNMAP, ZAP_PROTECT_RO,
+    ZAP_PROT_NUMA,      /* change_prot_numa: PROT_NONE on slow-tier pages (tiering mode) */
+};
 
 struct zap_ctx;
 
@@ -24,5 +28,12 @@ struct zap_ctx;
 void mmu_gather_call(struct task *t, enum zap_kind kind, uint64_t start_vpn, uint64_t n_pages,
                      task_run_fn *done);
 void zap_ctx_free(struct zap_ctx *z);
+
+/* NUMA balancing (memory-tiering mode): task_numa_work runs in a thread of
+ * each mm once per kcfg.numa_scan_period_ns; numa_scan_due says whether t
+ * should run it now, numa_scan_start runs it (change_prot_numa over the next
+ * numa_scan_pages of the mm's mappings) and then calls done. */
+bool numa_scan_due(const struct task *t);
+void numa_scan_start(struct task *t, task_run_fn *done);
 
 #endif

@@ -8,6 +8,7 @@
 #include "models/alloc.h"
 #include "models/bug.h"
 #include "models/machine.h"
+#include "models/migrate.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
 #include "models/policy.h"
@@ -64,7 +65,7 @@ void reclaim_list_start(struct task *t, const pfn_t *pfns, uint32_t n, task_run_
         rc->list[i] = pfns[i];
     rc->n = n;
     rc->i = 0;
-    rc->n_free = rc->n_pageout = rc->n_putback = 0;
+    rc->n_free = rc->n_pageout = rc->n_putback = rc->n_demote = 0;
     rc->state = R_CHECK;
     t->in_user = false;
     t->run = reclaim_run;
@@ -115,7 +116,7 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
         return step(t, cost);
     case R_CHECK:
         if (rc->i == rc->n) {
-            rc->state = rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
+            rc->state = rc->n_demote ? R_DEMOTE : rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
             return false;
         }
         return step(t, reclaim_check(t, rc));
@@ -154,6 +155,19 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
     case R_NEXT:
         rc->i++;
         rc->state = R_CHECK;
+        return false;
+    case R_DEMOTE:
+        rc->state = R_DEMOTED;
+        migrate_list_start(t, rc->demote, rc->n_demote, (unsigned)m->demote_target[rc->node],
+                           MR_DEMOTION, reclaim_run);
+        return true;
+    case R_DEMOTED:
+        /* demoted folios count as reclaimed: their frames were freed */
+        rc->nr_reclaimed += migrate_last_moved(t);
+        if (migrate_last_moved(t))
+            rc->idle_passes = 0;
+        rc->n_demote = 0;
+        rc->state = rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
         return false;
     case R_BATCH_FLUSH_DIRTY:
         rc->state = R_BATCH_PAGEOUT;

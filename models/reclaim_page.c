@@ -81,9 +81,11 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
     cost = lru_add_drain(m, t->cpu);
     cost = age_active(t, node, LRU_ACTIVE_FILE, cost);
     cost = age_active(t, node, LRU_ACTIVE_ANON, cost);
-    if (!mem_lru_len(m->mem, node, l))
+    /* Anon is scanned only when it can go somewhere (swap or a lower tier). */
+    if (!mem_lru_len(m->mem, node, l) &&
+        (m->kcfg.swap || (m->kcfg.demotion && m->demote_target[node] >= 0)))
         l = LRU_INACTIVE_ANON;
-    rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = 0;
+    rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = rc->n_demote = 0;
     while (rc->n < m->kcfg.swap_cluster_max && mem_lru_len(m->mem, node, l)) {
         pfn_t pfn = mem_lru_tail(m->mem, node, l);
         struct frame *f = mem_frame(m->mem, pfn);
@@ -158,6 +160,16 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
             putback(rc, pfn, false);
             return cost;
         }
+    }
+    /* Demotion instead of reclaim (shrink_folio_list's demote_folios):
+     * kswapd and direct reclaim of a top-tier node move cold folios down. */
+    if (m->kcfg.demotion && !rc->list_mode && m->demote_target[rc->node] >= 0) {
+        rc->demote[rc->n_demote++] = pfn;
+        return cost;
+    }
+    if ((f->flags & FRAME_ANON) && !m->kcfg.swap) {
+        putback(rc, pfn, true);     /* no swap: anon folios cannot be reclaimed */
+        return cost;
     }
     if ((f->flags & FRAME_ANON) && !(f->flags & FRAME_SWAPCACHE)) {
         /* add_to_swap: a slot, the swap cache, and dirty so it is written. */

@@ -18,7 +18,7 @@
 enum rstate {
     R_PASS, R_CHECK, R_UNMAP, R_UNMAP_HOOK, R_AFTER_UNMAP, R_FLUSH_DIRTY, R_PAGEOUT,
     R_FREE_PAGE, R_FLUSH_FREE, R_FREE_BATCH, R_NEXT, R_BATCH_FLUSH_DIRTY, R_BATCH_PAGEOUT,
-    R_END_FLUSH, R_FREE_ALL, R_DONE,
+    R_END_FLUSH, R_FREE_ALL, R_DEMOTE, R_DEMOTED, R_DONE,
 };
 
 struct reclaim_ctx {
@@ -38,6 +38,8 @@ struct reclaim_ctx {
     pfn_t putback[RECLAIM_MAX_LIST];
     bool putback_active[RECLAIM_MAX_LIST];
     uint32_t n_putback;
+    pfn_t demote[RECLAIM_MAX_LIST];     /* to migrate to the next tier */
+    uint32_t n_demote;
     struct mm *cur_mm;                  /* the mapping just unmapped */
     uint64_t cur_vpn;
     pte_t old_pte;

@@ -5,6 +5,7 @@
 #include "models/shootdown.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "models/bug.h"
 #include "models/cpu.h"
@@ -23,12 +24,17 @@ static void dsb_step(struct machine *m, struct task *t, sim_time_t extra_ns);
 static struct flush_req *req_alloc(struct machine *m)
 {
     struct flush_req *r = m->req_free;
+    struct sd_page *pages = NULL;
+    uint32_t cap = 0;
 
-    if (r)
+    if (r) {
         m->req_free = r->next_free;
-    else
+        pages = r->pages;       /* a page-list buffer stays for reuse */
+        cap = r->cap_pages;
+    } else {
         r = g_new0(struct flush_req, 1);
-    *r = (struct flush_req){ 0 };
+    }
+    *r = (struct flush_req){ .pages = pages, .cap_pages = cap };
     return r;
 }
 
@@ -49,6 +55,7 @@ void sd_destroy(struct machine *m)
         struct flush_req *r = m->req_free;
 
         m->req_free = r->next_free;
+        g_free(r->pages);
         g_free(r);
     }
     for (unsigned i = 0; i < m->n_cpus; i++)
@@ -207,6 +214,87 @@ static sim_time_t do_flush(struct machine *m, struct cpu *c, const struct flush_
     return n * m->cfg->cost.invlpg_ns;
 }
 
+/* A page-list flush with an oracle (any_asid): INVPCID of each listed page
+ * in whatever slot holds its mm, counting only pages this CPU caches. */
+static sim_time_t handle_pages_any_asid(struct machine *m, struct cpu *c,
+                                        const struct flush_req *req, bool local)
+{
+    uint64_t n = 0;
+
+    for (uint32_t i = 0; i < req->n_pages; i++) {
+        const struct sd_page *p = &req->pages[i];
+        uint32_t asid = switch_mm_asid_of(m, c, p->mm);
+
+        if (asid != ASID_NONE && tlb_invalidate_page(c->tlb, (uint16_t)asid, p->vpn))
+            n++;
+    }
+    if (!n)
+        return 0;
+    if (local)
+        stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
+    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN);
+    return n * m->cfg->cost.invlpg_ns;
+}
+
+/* The target side of a page-list flush: the pages of the loaded mm that the
+ * CPU's generation does not cover yet. The list holds each mm's pages in
+ * increasing generation order, so the generation can advance over the run
+ * of consecutive generations flushed here; a gap (another initiator's page
+ * not flushed yet) stops it, and the CPU stays behind for that page. */
+static sim_time_t handle_pages(struct machine *m, struct cpu *c, const struct flush_req *req,
+                               bool local)
+{
+    struct asid_ctx *slot;
+    struct mm *lmm;
+    uint64_t local_gen, covered, n = 0, mine = 0;
+
+    if (req->any_asid)
+        return handle_pages_any_asid(m, c, req, local);
+    if (c->loaded_mm == ASID_NONE)
+        return 0;
+    if (c->is_lazy)
+        return switch_mm_leave_lazy_to_init(m, c);
+    lmm = machine_mm(m, c->loaded_mm);
+    slot = &c->ctx[c->loaded_asid];
+    local_gen = covered = slot->gen;
+    for (uint32_t i = 0; i < req->n_pages; i++) {
+        const struct sd_page *p = &req->pages[i];
+
+        if (p->mm != lmm)
+            continue;
+        mine++;
+        if (m->kcfg.tlb_gen && p->gen <= local_gen)
+            continue;
+        n++;
+        if (p->gen == covered + 1)
+            covered++;
+    }
+    if (!n) {
+        if (mine)
+            stats_add(m->st, m->ctr.shootdown_skipped_gen, c->id, 1);
+        return 0;
+    }
+    if (n > m->cfg->cost.flush_ceiling_pages) {
+        slot->gen = lmm->tlb_gen;
+        if (local)
+            return sd_local_full_flush(m, c->id, TLB_LOCAL_SHOOTDOWN);
+        tlb_invalidate_asid(c->tlb, c->loaded_asid);
+        count_flush_event(m, c->id, TLB_REMOTE_SHOOTDOWN);
+        return m->cfg->cost.full_flush_ns;
+    }
+    for (uint32_t i = 0; i < req->n_pages; i++) {
+        const struct sd_page *p = &req->pages[i];
+
+        if (p->mm == lmm && (!m->kcfg.tlb_gen || p->gen > local_gen))
+            tlb_invalidate_page(c->tlb, c->loaded_asid, p->vpn);
+    }
+    slot->gen = covered;
+    if (local)
+        stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
+    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN);
+    return n * m->cfg->cost.invlpg_ns;
+}
+
 sim_time_t sd_handle_request(struct machine *m, unsigned cpu, struct flush_req *req, bool local)
 {
     struct cpu *c = &m->cpu[cpu];
@@ -218,6 +306,8 @@ sim_time_t sd_handle_request(struct machine *m, unsigned cpu, struct flush_req *
         stats_add(m->st, m->ctr.nr_tlb_remote_flush_received, cpu, 1);
         stats_add(m->st, m->ctr.ipi_received, cpu, 1);
     }
+    if (req->n_pages)
+        return handle_pages(m, c, req, local);
     if (req->mm && req->mm->id != c->loaded_mm) {
         /* A stale mm_cpumask bit: the CPU switched away. Clear it, no flush. */
         cpumask_clear(&req->mm->cpumask, cpu);
@@ -260,6 +350,8 @@ static bool should_flush(struct machine *m, unsigned c, const struct flush_req *
 {
     const struct cpu *cpu = &m->cpu[c];
 
+    if (r->any_asid)
+        return true;        /* the oracle chose exactly the CPUs to interrupt */
     if (cpu->is_lazy && m->kcfg.skip_lazy_ipi && !r->freed_tables)
         return false;
     if (!r->mm)
@@ -300,9 +392,13 @@ static bool issue(struct machine *m, struct task *t, struct flush_req *r,
         n_targets++;
     }
     r->pending = n_targets;
-    if (n_targets) {
+    /* native_flush_tlb_multi counts before the condition is evaluated, so
+     * a flush whose other CPUs are all lazy counts without an IPI. */
+    if (mask_has_other(mask, self)) {
         stats_add(m->st, m->ctr.nr_tlb_remote_flush, self, 1);
         count_flush_event(m, self, TLB_REMOTE_SEND_IPI);
+    }
+    if (n_targets) {
         cpumask_for_each(c, mask) {
             if (c == self || !should_flush(m, c, r, trim))
                 continue;
@@ -380,6 +476,28 @@ bool sd_flush_batch(struct machine *m, struct task *t, const struct cpumask *mas
     return issue(m, t, r, mask, false, cpumask_test(mask, t->cpu));
 }
 
+bool sd_flush_pages(struct machine *m, struct task *t, const struct cpumask *mask,
+                    const struct sd_page *pages, uint32_t n, bool any_asid)
+{
+    struct flush_req *r;
+
+    BUG_ON(m->arm64, "page-list flush on a broadcast-TLBI machine");
+    if (!n)
+        return false;
+    r = req_alloc(m);
+    if (r->cap_pages < n) {
+        g_free(r->pages);
+        r->pages = g_new(struct sd_page, n);
+        r->cap_pages = n;
+    }
+    memcpy(r->pages, pages, n * sizeof(*pages));
+    r->n_pages = n;
+    r->any_asid = any_asid;
+    r->start_vpn = 0;
+    r->end_vpn = FLUSH_ALL;
+    return issue(m, t, r, mask, false, cpumask_test(mask, t->cpu));
+}
+
 void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch)
 {
     (void)m;
@@ -389,8 +507,12 @@ void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch)
 
 sim_time_t sd_tlbi_page(struct machine *m, struct task *t, struct mm *mm, uint64_t vpn)
 {
-    for (unsigned i = 0; i < m->n_cpus; i++)
-        tlb_invalidate_page(m->cpu[i].tlb, mm->asid, vpn);
+    for (unsigned i = 0; i < m->n_cpus; i++) {
+        uint32_t asid = switch_mm_asid_of(m, &m->cpu[i], mm);   /* arm64: mm->asid */
+
+        if (asid != ASID_NONE)
+            tlb_invalidate_page(m->cpu[i].tlb, (uint16_t)asid, vpn);
+    }
     m->cpu[t->cpu].tlbi_outstanding++;
     stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
     return m->cfg->cost.tlbi_issue_ns;
@@ -427,4 +549,25 @@ bool sd_dsb(struct machine *m, struct task *t, bool always)
         return false;
     dsb_step(m, t, 0);
     return true;
+}
+
+bool sd_dsb_after(struct machine *m, struct task *t, sim_time_t issue_ns)
+{
+    dsb_step(m, t, issue_ns);
+    return true;
+}
+
+sim_time_t sd_tlbi_all(struct machine *m, struct task *t, struct mm *mm)
+{
+    for (unsigned i = 0; i < m->n_cpus; i++) {
+        uint32_t asid = mm ? switch_mm_asid_of(m, &m->cpu[i], mm) : 0;
+
+        if (!mm)
+            tlb_flush_all(m->cpu[i].tlb);
+        else if (asid != ASID_NONE)
+            tlb_invalidate_asid(m->cpu[i].tlb, (uint16_t)asid);
+    }
+    m->cpu[t->cpu].tlbi_outstanding++;
+    stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
+    return m->cfg->cost.tlbi_issue_ns;
 }

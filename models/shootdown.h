@@ -31,12 +31,27 @@ enum tlb_flush_reason {
     TLB_REMOTE_SEND_IPI = 4,
 };
 
+/* One page of a page-list flush (sd_flush_pages): the mm and page whose PTE
+ * was cleared, and gen(mm) right after that clear's sd_batch_add_mm (0 when
+ * the policy keeps no generation: any_asid flushes). */
+struct sd_page {
+    struct mm *mm;
+    uint64_t vpn;
+    uint64_t gen;
+};
+
 /* A shootdown in flight; shared by its targets, freed after the last ack. */
 struct flush_req {
     struct mm *mm;               /* NULL: flush whatever mm a target has loaded */
     uint64_t start_vpn, end_vpn; /* end_vpn == FLUSH_ALL: full flush */
     uint64_t new_gen;            /* 0: no generation (batched flush) */
     bool freed_tables;
+    /* A page-list flush when n_pages > 0: the request owns a copy of the
+     * list (its buffer stays with the pooled request for reuse), so the
+     * initiator may refill its own list at once. */
+    struct sd_page *pages;
+    uint32_t n_pages, cap_pages;
+    bool any_asid;               /* oracle: every ASID slot, lazy CPUs too */
     unsigned initiator;
     unsigned pending;            /* targets that have not acked */
     struct task *waiter;
@@ -52,17 +67,38 @@ bool sd_flush_mm_range(struct machine *m, struct task *t, struct mm *mm, uint64_
 /* arch_tlbbatch_flush on x86: an mm-less full flush of every non-lazy CPU in
  * `mask` (the initiator's own CPU flushes locally). Clears nothing in mask. */
 bool sd_flush_batch(struct machine *m, struct task *t, const struct cpumask *mask);
+/* A flush of a list of pages (Mel Gorman's 2015 RFC, policy-semantics.md §4
+ * M-PFN32): one IPI per non-lazy CPU of `mask`, the initiator's own CPU
+ * locally when in mask; wait for all. Each target INVLPGs the listed pages
+ * of the mm it has loaded that its generation does not already cover (a
+ * full flush past flush_ceiling_pages) and advances its generation over the
+ * pages it flushed. any_asid (an oracle, no real kernel): lazy CPUs of mask
+ * are interrupted too, and each target invalidates the pages in whatever
+ * ASID slot holds their mm (INVPCID), with no generation. x86 only. */
+bool sd_flush_pages(struct machine *m, struct task *t, const struct cpumask *mask,
+                    const struct sd_page *pages, uint32_t n, bool any_asid);
 /* The x86 bookkeeping of arch_tlbbatch_add_pending: gen(mm)++ so that the
  * later mm-less flush can tell stale CPUs from up-to-date ones. */
 void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch);
 
 /* arm64: broadcast TLBI VALE1IS for one page of mm, issued by t's CPU and
  * applied to every TLB; returns its issue cost in ns (charged by the caller).
- * No wait: completion needs a later sd_dsb by the same CPU. */
+ * No wait: completion needs a later sd_dsb by the same CPU. On x86 the same
+ * is AMD's INVLPGB (ASID + va, no IPIs) and sd_dsb its TLBSYNC; the model's
+ * INVLPGB reaches mm in whatever ASID slot each CPU holds it, as the kernel's
+ * global ASIDs (v6.15) make it. */
 sim_time_t sd_tlbi_page(struct machine *m, struct task *t, struct mm *mm, uint64_t vpn);
 /* arm64: DSB ISH on t's CPU; stalls for the DSB cost model. Returns false
  * (no stall) when the CPU has no TLBI outstanding and `always` is false. */
 bool sd_dsb(struct machine *m, struct task *t, bool always);
+/* A broadcast invalidation of every translation of mm on every CPU (INVLPGB
+ * of an ASID, TLBI ASIDE1IS), or with mm NULL of every non-global one (the
+ * INVLPGB of v6.15's arch_tlbbatch_flush); completion as sd_tlbi_page.
+ * Returns the issue cost. */
+sim_time_t sd_tlbi_all(struct machine *m, struct task *t, struct mm *mm);
+/* sd_dsb(always) with issue_ns of broadcasts issued just before it charged
+ * in the same stall: TLBSYNC after a batch of INVLPGBs on x86. */
+bool sd_dsb_after(struct machine *m, struct task *t, sim_time_t issue_ns);
 
 /* Initiator-side costs and the IPI path, exposed for tests. */
 sim_time_t sd_ipi_latency(const struct machine *m, unsigned from, unsigned to);

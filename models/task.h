@@ -17,6 +17,7 @@ struct reclaim_ctx;
 struct fault_ctx;
 struct madv_ctx;
 struct zap_ctx;
+struct migrate_ctx;
 
 /* Where CPU time goes; each category becomes a cpu_time_<name>_ns counter. */
 enum cpu_time_cat {
@@ -58,6 +59,7 @@ struct task {
     struct fault_ctx *fault;
     struct madv_ctx *madv;
     struct zap_ctx *zap;
+    struct migrate_ctx *migrate;
     struct task *rq_next;     /* run-queue link */
     /* the step or wait in progress (cpu.c) */
     sim_event_id step_ev;

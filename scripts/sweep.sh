@@ -68,7 +68,7 @@ while [ $# -gt 0 ]; do
     case $opt in
     -n) DRY=1; continue ;;
     -h | --help) usage; exit 0 ;;
-    --) SCENS="$SCENS$*$NL"; break ;;
+    --) for a in "$@"; do SCENS="$SCENS$a$NL"; done; break ;;
     -[ojwdpmsSb]) [ $# -gt 0 ] || die "option $opt needs a value"; val=$1; shift ;;
     -[ojwdpmsSb]?*) val=${opt#-?}; opt=${opt%"$val"} ;;
     -*) usage >&2; die "unknown option '$opt'" ;;

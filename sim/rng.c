@@ -1,7 +1,7 @@
 /* Seeded random streams: xoshiro256** (Blackman and Vigna) seeded through
  * splitmix64 from (master seed, stream id), plus the distributions the models
- * draw from. Every function consumes a fixed, documented number of draws so
- * that streams stay reproducible. Left out: jump-ahead, normal variates. */
+ * draw from. Each sampler says how many raw draws it consumes, since that is
+ * what keeps a stream's later values stable. Left out: jump-ahead, normals. */
 #include "sim/rng.h"
 
 #include <math.h>
@@ -96,12 +96,14 @@ uint64_t rng_uniform_u64(struct rng *r, uint64_t bound)
     return hi;
 }
 
+/* One draw. */
 double rng_uniform_double(struct rng *r)
 {
     /* The top 53 bits fill a double's mantissa exactly. */
     return (double)(rng_next_u64(r) >> 11) * 0x1.0p-53;
 }
 
+/* One draw. */
 double rng_exponential(struct rng *r, double mean)
 {
     /* u < 1, so log1p(-u) is finite; log1p keeps precision for small u. */

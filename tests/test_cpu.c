@@ -131,6 +131,34 @@ static void test_idle_cpu_irq_accounting(void **state)
     fx_free(f);
 }
 
+/* Accounting closed in the middle of an interrupt: the interrupt counts up
+ * to now, its rest in the next interval; the sum is the elapsed time at
+ * both instants. */
+static void test_cpu_time_sums_mid_interrupt(void **state)
+{
+    struct fx *f = fx_new(fx_cfg_x86(), NULL, "batch_full", NULL);
+    struct fx_script *s = fx_task(f, 1, NULL, "worker");
+
+    fx_op_step(s, 10000, CT_RECLAIM);
+    fx_irq_at(f, 1000, 6, IRQ_RESCHED);
+    fx_irq_at(f, 5000, 1, IRQ_RESCHED);
+    fx_start(s);
+    fx_run_until(f, 5100);
+    fx_account(f);
+    FX_EQ(fx_cpu_time(f, 6, CT_IRQ), FX_IRQ);
+    FX_EQ(fx_cpu_time(f, 1, CT_IRQ), 100);
+    FX_EQ(fx_cpu_time(f, 1, CT_RECLAIM), 5000 - FX_CTX_SWITCH);
+    for (unsigned c = 0; c < 8; c++)
+        FX_EQ(fx_cpu_time_sum(f, c), 5100);
+    fx_run_until(f, 20000);
+    fx_account(f);
+    FX_EQ(fx_cpu_time(f, 1, CT_IRQ), FX_IRQ);
+    FX_EQ(fx_cpu_time(f, 1, CT_RECLAIM), 10000);
+    for (unsigned c = 0; c < 8; c++)
+        FX_EQ(fx_cpu_time_sum(f, c), 20000);
+    fx_free(f);
+}
+
 static void attach_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
@@ -200,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_step_stretched_by_shootdown),
         cmocka_unit_test(test_blocked_task_woken_during_irq),
         cmocka_unit_test(test_idle_cpu_irq_accounting),
+        cmocka_unit_test(test_cpu_time_sums_mid_interrupt),
         cmocka_unit_test(test_task_started_during_irq_waits),
         cmocka_unit_test(test_round_robin_at_step_boundary),
     };

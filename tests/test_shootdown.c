@@ -307,6 +307,29 @@ static void test_lazy_cpu_skipped_then_catches_up(void **state)
     fx_free(f);
 }
 
+/* The only other CPU in the mask is lazy: nothing to send, nothing to wait
+ * for, but native_flush_tlb_multi still counts a remote flush. */
+static void test_only_lazy_others_no_ipi(void **state)
+{
+    struct fx *f = fx_new(fx_cfg_x86(), NULL, "batch_full", NULL);
+    struct mm *A = machine_new_mm(f->m);
+    struct fx_script *s = fx_task(f, 0, NULL, "init");
+    unsigned i = fx_op_flush_range(s, A, 100, 1, false);
+
+    fx_load(f, 2, A, 0, 1, true);
+    fx_fill(f, 2, 0, 100, 2);
+    fx_start(s);
+    fx_run_until(f, 100000);
+    assert_false(s->waited[i]);
+    FX_EQ(s->ended[i], T0);
+    FX_EQ(FX_TOTAL(f, ipi_sent), 0);
+    FX_EQ(FX_CPU(f, nr_tlb_remote_flush, 0), 1);
+    FX_EQ(FX_CPU(f, tlb_flush_remote_send_ipi, 0), 1);
+    FX_EQ(fx_count(f, 2, 0, 100, 2), 2);
+    FX_EQ(fx_latency(f)->count, 0);
+    fx_free(f);
+}
+
 /* freed_tables: the lazy CPU is interrupted and switches to init_mm (its
  * ASID's entries go; v6.14 keeps its mm_cpumask bit). Switching back finds
  * the slot behind and flushes. */
@@ -1042,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_two_generations_behind_full_flush),
         cmocka_unit_test(test_no_tlb_gen_before_4_13),
         cmocka_unit_test(test_lazy_cpu_skipped_then_catches_up),
+        cmocka_unit_test(test_only_lazy_others_no_ipi),
         cmocka_unit_test(test_lazy_cpu_ipid_when_tables_freed),
         cmocka_unit_test(test_lazy_cpu_ipid_v4_3),
         cmocka_unit_test(test_stale_cpumask_bit_cleared_no_flush),
