@@ -5,7 +5,8 @@
  * syscall loops, apps that after every window of accesses make one call on
  * the window they walked: `madv_pageout` (madvise(MADV_PAGEOUT), seeds 002
  * and 003), `madv_dontneed`, `munmap` (unmap and map again) and `mprotect`
- * (read-only, then writable again). */
+ * (read-only, then writable again), `migrate` (migrate_pages of the window to
+ * the next NUMA node, so the pages travel round the nodes). */
 #ifndef MODELS_WORKLOAD_H
 #define MODELS_WORKLOAD_H
 
@@ -18,7 +19,7 @@
 struct machine;
 struct machine_cfg;
 
-enum workload_type { WL_APP, WL_MADV_PAGEOUT, WL_MADV_DONTNEED, WL_MUNMAP, WL_MPROTECT };
+enum workload_type { WL_APP, WL_MADV_PAGEOUT, WL_MADV_DONTNEED, WL_MUNMAP, WL_MPROTECT, WL_MIGRATE };
 
 struct mapping_cfg {
     bool is_file, is_shared, sparse, populate;

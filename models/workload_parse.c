@@ -14,7 +14,7 @@
 #define WL_MAX_THREADS (1u << 20)       /* in all; each task costs ~650 bytes of simulator state */
 
 static const char *const type_names[] = { "app", "madv_pageout", "madv_dontneed", "munmap",
-                                           "mprotect" };
+                                           "mprotect", "migrate" };
 #define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))
 static const char *const pattern_names[] = { "sequential", "uniform", "zipf", "hotcold" };
 static const char *const kind_names[] = { "anon", "file" };

@@ -7,6 +7,7 @@
 #include "models/alloc.h"
 #include "models/machine.h"
 #include "models/madvise.h"
+#include "models/migrate.h"
 #include "models/mmu_gather.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
@@ -108,6 +109,8 @@ static void munmap_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
                            task_run_fn *done);
 static void mprotect_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
                              task_run_fn *done);
+static void migrate_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                            task_run_fn *done);
 
 static int start_process(struct machine *m, struct workload_cfg *w, uint32_t p, uint32_t *next,
                          char **msg)
@@ -155,6 +158,7 @@ int workload_start(struct machine *m, struct workload_cfg *w, uint32_t n, char *
             static void (*const call[])(struct task *, uint64_t, uint64_t, task_run_fn *) = {
                 [WL_MADV_PAGEOUT] = madv_syscall, [WL_MADV_DONTNEED] = dontneed_syscall,
                 [WL_MUNMAP] = munmap_syscall, [WL_MPROTECT] = mprotect_syscall,
+                [WL_MIGRATE] = migrate_syscall,
             };
 
             w[i].pattern.syscall_every = w[i].window_pages ? w[i].window_pages
@@ -190,4 +194,43 @@ static void mprotect_syscall(struct task *t, uint64_t start_vpn, uint64_t n_page
                              task_run_fn *done)
 {
     mmu_gather_call(t, ZAP_PROTECT_RO, start_vpn, n_pages, done);
+}
+
+/* migrate_pages(2) of a window: isolate its mapped, LRU-resident folios
+ * (one lru_lock section per folio, as folio_isolate_lru does) and move them,
+ * MIGRATE_BATCH at a time, to the node after the one holding the first. */
+static void migrate_syscall(struct task *t, uint64_t start_vpn, uint64_t n_pages,
+                            task_run_fn *done)
+{
+    struct machine *m = t->m;
+    pfn_t batch[MIGRATE_BATCH];
+    uint32_t n = 0;
+    int target = -1;
+
+    machine_sync_mm(m, t->mm);
+    for (uint64_t vpn = start_vpn; vpn < start_vpn + n_pages && n < MIGRATE_BATCH; vpn++) {
+        pte_t *pte = mm_pte(t->mm, vpn, false);
+        pfn_t pfn;
+        struct frame *f;
+
+        if (!pte || !pte_present(*pte))
+            continue;
+        pfn = (pfn_t)pte_pfn(*pte);
+        f = mem_frame(m->mem, pfn);
+        if (f->state != FRAME_LRU || (f->flags & FRAME_LOCKED))
+            continue;
+        if (target < 0)
+            target = (int)((mem_pfn_node(m->mem, pfn) + 1) % m->cfg->n_nodes);
+        if (mem_pfn_node(m->mem, pfn) == (unsigned)target)
+            continue;
+        mem_lru_del(m->mem, pfn);
+        f->flags |= FRAME_LOCKED;
+        batch[n++] = pfn;
+    }
+    if (!n) {
+        t->run = done;
+        cpu_step(t, m->cfg->cost.page_fault_ns, CT_MIGRATION);   /* the syscall itself */
+        return;
+    }
+    migrate_list_start(t, batch, n, (unsigned)target, MR_SYSCALL, done);
 }

@@ -17,11 +17,11 @@ set xrange [-0.7:xmax + 0.7]
 set format y "%.0s%c"
 set ylabel "interrupts/s, all interrupts (vmstat \"in\"), log scale"
 set grid ytics mytics
-set bmargin 6
+set bmargin 7
 set xtics nomirror scale 0
 set style fill solid 0.75 border -1
 set boxwidth 0.7
-set key top right opaque box
+set key outside top center horizontal
 plot for [p in policies] data using 1:(strcol(2) eq p ? $4 : NaN) with boxes title "tlbsim ".p, \
      data using 1:4:6 with labels offset 0, 0.8 notitle, \
      data using 1:5 with points pt 7 ps 2 lc rgb "black" title "published (Gorman 2015; validation-targets T1c, T2)", \
