@@ -17,6 +17,7 @@ set grid xtics ytics mytics
 set key outside right top vertical
 set xlabel "simulated time since the end of warm-up (ms)"
 set ylabel "interrupts/s (log)"
+set xrange [0:*]
 do for [s = 1:n] {
     f = sprintf("%s%d.dat", prefix, s)
     set title sprintf("%s  (machine %s)", word(scens, s), word(machs, s))

@@ -116,7 +116,7 @@ while IFS='	' read -r n point scen sidx label ints pub; do
 done <"$DATA/runs.tsv"
 NBLOCKS=$(awk -F'\t' '{ c[$4]++ } END { for (s = 1; s <= '"$NSCEN"'; s++) printf "%s%d", (s > 1 ? " " : ""), c[s] }' "$DATA/runs.tsv")
 MACHS=$(for s in $SCENS; do
-    awk -F'\t' -v s="$s" '$2 == s { m[$4] = 1 } END { x = ""; for (k in m) x = x (x == "" ? "" : ",") k; printf "%s ", x }' "$SWEEP/sweep.tsv"
+    awk -F'\t' -v s="$s" '$2 == s && !($4 in m) { m[$4]; x = x (x == "" ? "" : ",") $4 } END { printf "%s ", x }' "$SWEEP/sweep.tsv"
 done)
 YR=$(cat "$DATA"/ipi-rate-*.dat | awk '$2 + 0 > 0 { if (!lo || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
     END { if (!hi) { print "1 10"; exit }
@@ -146,6 +146,8 @@ POLICIES=$(awk -F'\t' '{ split($5, w, " "); if (!(w[1] in s)) { s[w[1]]; printf 
     echo "nruns = $NRUNS"
     awk -F'\t' '
         function gs(s) { gsub(/"/, "\\\"", s); return "\"" s "\"" }
+        # a tic label: one line per word (policy, machine, key=value), counted in nl
+        function tl(s,  k) { k = gsub(/ /, "\\n", s) + 1; if (k > nl) nl = k; return gs(s) }
         FNR == NR { lab[$1] = $5; next }
         { x[FNR] = $1
           for (i = 4; i <= 5; i++) if ($i != "NaN" && $i + 0 > 0) { if ($i + 0 > hi) hi = $i + 0; if (!lo || $i + 0 < lo) lo = $i + 0 }
@@ -153,8 +155,8 @@ POLICIES=$(awk -F'\t' '{ split($5, w, " "); if (!(w[1] in s)) { s[w[1]]; printf 
           cnt[$3]++; m[$3, cnt[$3]] = $4; pp[$3, cnt[$3]] = $5; pol[$3, cnt[$3]] = $2 }
         END {
             printf "set xtics ("
-            for (i = 1; i <= FNR; i++) printf "%s%s %d", (i > 1 ? ", " : ""), gs(lab[i]), x[i]
-            printf ")\n"
+            for (i = 1; i <= FNR; i++) printf "%s%s %d", (i > 1 ? ", " : ""), tl(lab[i]), x[i]
+            printf ")\nnlines = %d\n", nl
             for (k = 1; k <= ns; k++) {
                 sc = order[k]; t = sc
                 # two runs: their ratio, the form the published targets take
@@ -162,10 +164,11 @@ POLICIES=$(awk -F'\t' '{ split($5, w, " "); if (!(w[1] in s)) { s[w[1]]; printf 
                     t = t sprintf("\\n%s / %s: tlbsim %.1fx", pol[sc, 1], pol[sc, 2], m[sc, 1] / m[sc, 2])
                     if (pp[sc, 1] != "NaN" && pp[sc, 2] != "NaN") t = t sprintf(", paper %.1fx", pp[sc, 1] / pp[sc, 2])
                 }
-                printf "set label %d %s at first %g, graph -0.13 center\n", k, gs(t), (first[sc] + last[sc]) / 2
+                printf "set label %d %s at first %g, graph 0 center offset 0, %g\n", k, gs(t), (first[sc] + last[sc]) / 2, -(nl + 1.5)
             }
             if (!hi) { hi = 10; lo = 1 }
-            printf "xmax = %d\nymin = %g\nymax = %g\n", x[FNR], 10 ^ int(log(lo / 3) / log(10) - (lo < 3)), 10 ^ (int(log(hi) / log(10) + 1e-9) + 1)
+            # one spare decade on top for the key
+            printf "xmax = %d\nymin = %g\nymax = %g\n", x[FNR], 10 ^ int(log(lo / 3) / log(10) - (lo < 3)), 10 ^ (int(log(hi) / log(10) + 1e-9) + 2)
         }' "$DATA/runs.tsv" "$DATA/ipi-bars.dat"
 } >"$DATA/ipi-bars.vars.gp"
 
@@ -200,13 +203,15 @@ rm -f "$DATA/cpu-time.long"
     echo "ncol = $(head -n 1 "$DATA/cpu-time.dat" | awk -F'\t' '{ print NF }')"
     awk -F'\t' '
         function gs(s) { gsub(/"/, "\\\"", s); return "\"" s "\"" }
+        # a tic label: one line per word (policy, machine, key=value), counted in nl
+        function tl(s,  k) { k = gsub(/ /, "\\n", s) + 1; if (k > nl) nl = k; return gs(s) }
         { lab[NR] = $5; s = $3; if (!(s in first)) { first[s] = NR - 1; order[++ns] = s }; last[s] = NR - 1 }
         END {
             printf "set xtics ("
-            for (i = 1; i <= NR; i++) printf "%s%s %d", (i > 1 ? ", " : ""), gs(lab[i]), i - 1
-            printf ")\n"
+            for (i = 1; i <= NR; i++) printf "%s%s %d", (i > 1 ? ", " : ""), tl(lab[i]), i - 1
+            printf ")\nnlines = %d\n", nl
             for (k = 1; k <= ns; k++)
-                printf "set label %d %s at first %g, graph -0.13 center\n", k, gs(order[k]), (first[order[k]] + last[order[k]]) / 2
+                printf "set label %d %s at first %g, graph 0 center offset 0, %g\n", k, gs(order[k]), (first[order[k]] + last[order[k]]) / 2, -(nl + 1.5)
         }' "$DATA/runs.tsv"
 } >"$DATA/cpu-time.vars.gp"
 

@@ -1,4 +1,5 @@
-/* The discrete-event engine: a clock, a sequence counter and an event queue.
+/* The discrete-event engine: a clock and an event queue (which numbers the
+ * events: an event's id is its seq, see event_queue.h).
  * Cancellation is lazy: a cancelled id goes into a small open-addressing set
  * and the event is dropped when it reaches the head of the queue. The set is
  * only consulted while non-empty, so runs that never cancel pay one branch.
@@ -24,7 +25,6 @@ struct cancel_set {
 
 struct sim_engine {
     sim_time_t now;         /* ns */
-    uint64_t next_seq;      /* the next event's id */
     uint64_t handled;
     bool stop;
     struct evq q;
@@ -110,7 +110,6 @@ struct sim_engine *sim_engine_new(void)
 {
     struct sim_engine *eng = g_new0(struct sim_engine, 1);
 
-    eng->next_seq = 1;
     evq_init(&eng->q);
     return eng;
 }
@@ -132,21 +131,13 @@ sim_time_t sim_now(const struct sim_engine *eng)
 sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time_t when_ns,
                              sim_handler_fn *fn, void *ctx, uint64_t arg)
 {
-    struct evq_entry e;
-
     if (when_ns < eng->now) {
         fprintf(stderr, "%s:%d: sim_schedule_at: time %" PRIu64
                 " ns is before now %" PRIu64 " ns\n",
                 __FILE__, __LINE__, when_ns, eng->now);
         abort();
     }
-    e.when = when_ns;
-    e.seq = eng->next_seq++;
-    e.fn = fn;
-    e.ctx = ctx;
-    e.arg = arg;
-    evq_push(&eng->q, &e);
-    return e.seq;
+    return evq_push(&eng->q, when_ns, fn, ctx, arg);
 }
 
 sim_event_id sim_schedule(struct sim_engine *eng, sim_time_t delay_ns,
@@ -162,7 +153,7 @@ sim_event_id sim_schedule(struct sim_engine *eng, sim_time_t delay_ns,
 static bool engine_is_queued(const struct sim_engine *eng, uint64_t id)
 {
     for (size_t i = 0; i < eng->q.len; i++)
-        if (eng->q.heap[i].seq == id)
+        if (evq_key_seq(&eng->q, eng->q.heap[i].key) == id)
             return true;
     return false;
 }
@@ -172,7 +163,7 @@ static bool engine_is_queued(const struct sim_engine *eng, uint64_t id)
  * of any per-event bookkeeping. */
 bool sim_cancel(struct sim_engine *eng, sim_event_id id)
 {
-    if (id == 0 || id >= eng->next_seq)
+    if (id == 0 || id >= eng->q.next_seq)
         return false;
     if (cancel_contains(&eng->cancelled, id))
         return false;
@@ -182,41 +173,33 @@ bool sim_cancel(struct sim_engine *eng, sim_event_id id)
     return true;
 }
 
-/* The live head of the queue, dropping cancelled entries on the way; NULL
- * when nothing live is left. */
-static const struct evq_entry *engine_head(struct sim_engine *eng)
-{
-    const struct evq_entry *head;
-
-    while ((head = evq_peek(&eng->q)) != NULL) {
-        struct evq_entry dead;
-
-        if (G_LIKELY(eng->cancelled.count == 0) ||
-            !cancel_remove(&eng->cancelled, head->seq))
-            return head;
-        evq_pop(&eng->q, &dead);
-    }
-    return NULL;
-}
-
-/* A stop requested outside a run is forgotten: sim_stop() is for handlers. */
+/* A stop requested outside a run is forgotten: sim_stop() is for handlers.
+ * A cancelled head is dropped before the limit is checked, so a queue holding
+ * only cancelled events reports SIM_RUN_EMPTY. */
 enum sim_run_result sim_run_until(struct sim_engine *eng, sim_time_t limit_ns)
 {
-    const struct evq_entry *head;
-    struct evq_entry e;
+    struct evq *q = &eng->q;
 
     eng->stop = false;
-    while ((head = engine_head(eng)) != NULL) {
+    while (q->len > 0) {
+        const struct evq_entry *head = &q->heap[0];
+        struct evq_payload p;
+
+        if (G_UNLIKELY(eng->cancelled.count > 0) &&
+            cancel_remove(&eng->cancelled, evq_key_seq(q, head->key))) {
+            evq_pop_payload(q);
+            continue;
+        }
         if (head->when > limit_ns) {
             /* Never move the clock backwards for a limit already passed. */
             if (limit_ns > eng->now)
                 eng->now = limit_ns;
             return SIM_RUN_TIME_LIMIT;
         }
-        evq_pop(&eng->q, &e);
-        eng->now = e.when;
+        eng->now = head->when;
+        p = evq_pop_payload(q);
         eng->handled++;
-        e.fn(eng, e.ctx, e.arg);
+        p.fn(eng, p.ctx, p.arg);
         if (eng->stop) {
             eng->stop = false;
             return SIM_RUN_STOPPED;
@@ -229,7 +212,6 @@ enum sim_run_result sim_run(struct sim_engine *eng)
 {
     return sim_run_until(eng, SIM_TIME_NEVER);
 }
-
 void sim_stop(struct sim_engine *eng)
 {
     eng->stop = true;

@@ -1,24 +1,43 @@
-/* The engine's pending-event queue: a 4-ary min-heap ordered by (when, seq).
- * Sifts move a hole instead of swapping, so each level costs one 40-byte copy.
- * The array doubles when full and never shrinks (a run's peak is its steady
- * state). Removal of arbitrary entries is left out: engine.c cancels lazily. */
+/* The engine's pending-event queue: a 4-ary min-heap of 16-byte (when, key)
+ * entries plus a payload slab (see event_queue.h for the key and its limits).
+ * The heap is placed so that &heap[1] is 64-byte aligned: the four children
+ * of node i, heap[4i+1..4i+4], then fill exactly one cache line, so a level
+ * of a sift costs one line. Sifts move a hole instead of swapping. The heap
+ * array doubles when full and never shrinks (a run's peak is its steady
+ * state); so does the slab. */
 #include "sim/event_queue.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 
 #define EVQ_ARITY 4
 #define EVQ_MIN_CAP 64
-/* Entries (40 bytes each) beyond which pops prefetch: about 640 KiB. */
-#define EVQ_PREFETCH_MIN 16384
+#define EVQ_MIN_SLOT_BITS 6
+#define EVQ_LINE 64
+/* Entries before heap[1] in the allocation, so that &heap[1] is aligned. */
+#define EVQ_HEAD_PAD (EVQ_LINE / sizeof(struct evq_entry) - 1)
+/* Entries (16 bytes each) beyond which pops prefetch: 1 MiB. */
+#define EVQ_PREFETCH_MIN 65536
 
-/* seq breaks ties, so equal times pop in insertion order. Written with
- * bitwise operators so that it compiles to flag arithmetic: heap comparisons
- * are data-dependent coin flips, and a mispredicted branch costs more than
- * evaluating both halves. */
+_Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
+_Static_assert(EVQ_LINE % sizeof(struct evq_entry) == 0, "entries tile a line");
+
+/* (when, key) order; keys are unique. Written with bitwise operators so that
+ * it compiles to flag arithmetic: heap comparisons are data-dependent coin
+ * flips, and a mispredicted branch costs more than evaluating both halves. */
 static inline size_t evq_less(const struct evq_entry *a, const struct evq_entry *b)
 {
     return (size_t)(a->when < b->when) |
-           ((size_t)(a->when == b->when) & (size_t)(a->seq < b->seq));
+           ((size_t)(a->when == b->when) & (size_t)(a->key < b->key));
+}
+
+static struct evq_entry *evq_heap_base(const struct evq *q)
+{
+    return q->heap ? q->heap - EVQ_HEAD_PAD : NULL;
 }
 
 void evq_init(struct evq *q)
@@ -26,31 +45,102 @@ void evq_init(struct evq *q)
     q->heap = NULL;
     q->len = 0;
     q->cap = 0;
+    q->slab = NULL;
+    q->slab_cap = 0;
+    q->slab_used = 0;
+    q->free_head = SIZE_MAX;
+    q->slot_bits = EVQ_MIN_SLOT_BITS;
+    q->slot_mask = ((uint64_t)1 << EVQ_MIN_SLOT_BITS) - 1;
+    q->next_seq = 1;
+    q->seq_limit = (uint64_t)1 << (64 - EVQ_MIN_SLOT_BITS);
 }
 
 void evq_destroy(struct evq *q)
 {
-    g_free(q->heap);
+    g_aligned_free(evq_heap_base(q));
+    g_free(q->slab);
     evq_init(q);
 }
 
-static void evq_grow(struct evq *q)
+static void evq_grow_heap(struct evq *q)
 {
     size_t cap = q->cap ? q->cap * 2 : EVQ_MIN_CAP;
+    struct evq_entry *base = g_aligned_alloc(cap + EVQ_HEAD_PAD,
+                                             sizeof(struct evq_entry), EVQ_LINE);
 
-    q->heap = g_realloc_n(q->heap, cap, sizeof(*q->heap));
+    if (q->len)
+        memcpy(base + EVQ_HEAD_PAD, q->heap, q->len * sizeof(*q->heap));
+    g_aligned_free(evq_heap_base(q));
+    q->heap = base + EVQ_HEAD_PAD;
     q->cap = cap;
 }
 
-void evq_push(struct evq *q, const struct evq_entry *e)
+/* Doubles the slab and widens the slot field by one bit. Every pending key is
+ * re-encoded; seqs keep their relative order, so the heap stays valid. */
+static void evq_grow_slab(struct evq *q)
 {
-    /* Copy first: e may point into the heap, which evq_grow() can move. */
-    struct evq_entry x = *e;
-    struct evq_entry *h;
+    unsigned old_bits = q->slot_bits;
+
+    if (q->slab_cap == 0) {
+        q->slab_cap = (size_t)1 << old_bits;
+        q->slab = g_new(struct evq_payload, q->slab_cap);
+        return;
+    }
+    q->slot_bits = old_bits + 1;
+    q->slot_mask = ((uint64_t)1 << q->slot_bits) - 1;
+    q->seq_limit = (uint64_t)1 << (64 - q->slot_bits);
+    q->slab_cap *= 2;
+    q->slab = g_renew(struct evq_payload, q->slab, q->slab_cap);
+    for (size_t i = 0; i < q->len; i++) {
+        uint64_t k = q->heap[i].key;
+        uint64_t slot = k & (((uint64_t)1 << old_bits) - 1);
+
+        q->heap[i].key = (k >> old_bits) << q->slot_bits | slot;
+    }
+}
+
+static size_t evq_alloc_slot(struct evq *q)
+{
+    size_t slot = q->free_head;
+
+    if (slot != SIZE_MAX) {
+        q->free_head = (size_t)q->slab[slot].arg;
+        return slot;
+    }
+    if (q->slab_used == q->slab_cap)
+        evq_grow_slab(q);
+    return q->slab_used++;
+}
+
+static G_NORETURN void evq_seq_overflow(const struct evq *q, uint64_t seq)
+{
+    fprintf(stderr, "%s:%d: event queue: event #%" PRIu64 " does not fit the %u"
+            " seq bits left by %u slot bits (%zu pending): at most %" PRIu64
+            " events per run\n", __FILE__, __LINE__, seq, 64 - q->slot_bits,
+            q->slot_bits, q->len, q->seq_limit - 1);
+    abort();
+}
+
+uint64_t evq_push(struct evq *q, sim_time_t when, sim_handler_fn *fn, void *ctx,
+                  uint64_t arg)
+{
+    uint64_t seq = q->next_seq++;
+    size_t slot = evq_alloc_slot(q);
+    struct evq_entry x, *h;
     size_t i;
 
+    /* After evq_alloc_slot(): growing the slab lowers the limit. Every
+     * pending seq is below this one, so checking it covers them all. */
+    if (G_UNLIKELY(seq >= q->seq_limit))
+        evq_seq_overflow(q, seq);
+    q->slab[slot].fn = fn;
+    q->slab[slot].ctx = ctx;
+    q->slab[slot].arg = arg;
+    x.when = when;
+    x.key = seq << q->slot_bits | slot;
+
     if (q->len == q->cap)
-        evq_grow(q);
+        evq_grow_heap(q);
     h = q->heap;
     i = q->len++;
     while (i > 0) {
@@ -62,6 +152,7 @@ void evq_push(struct evq *q, const struct evq_entry *e)
         i = p;
     }
     h[i] = x;
+    return seq;
 }
 
 /* Index of the least of the children [c, end), end - c in 1..4. */
@@ -84,10 +175,10 @@ static inline size_t evq_min_child(const struct evq_entry *h, size_t c, size_t e
 }
 
 /* Places x into the hole at index 0 of a heap of n entries. Once the heap
- * outgrows the caches, the four grandchild families start loading while this
- * level's comparisons run; below that prefetching only costs (about 5% at
- * 1000 entries). */
-static void evq_sift_down(struct evq_entry *h, size_t n, const struct evq_entry *x)
+ * outgrows the caches, the four grandchild families (one line each) start
+ * loading while this level's comparisons run; below that prefetching only
+ * costs. */
+static void evq_sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
 {
     bool prefetch = n >= EVQ_PREFETCH_MIN;
     size_t i = 0;
@@ -100,42 +191,27 @@ static void evq_sift_down(struct evq_entry *h, size_t n, const struct evq_entry 
             break;
         if (prefetch && EVQ_ARITY * c + 1 < n) {
             /* Kept inline: GCC 12 deletes a separate prefetch-only function
-             * as side-effect free. A family is 160 bytes; three lines cover
-             * most of it, and prefetching past the array never faults. */
-            for (size_t k = 0; k < EVQ_ARITY; k++) {
-                const char *g = (const char *)&h[EVQ_ARITY * (c + k) + 1];
-
-                __builtin_prefetch(g);
-                __builtin_prefetch(g + 64);
-                __builtin_prefetch(g + 128);
-            }
+             * as side-effect free. Prefetching past the array never faults. */
+            for (size_t k = 0; k < EVQ_ARITY; k++)
+                __builtin_prefetch(&h[EVQ_ARITY * (c + k) + 1]);
         }
         m = evq_min_child(h, c, c + EVQ_ARITY < n ? c + EVQ_ARITY : n);
-        if (!evq_less(&h[m], x))
+        if (!evq_less(&h[m], &x))
             break;
         h[i] = h[m];
         i = m;
     }
-    h[i] = *x;
+    h[i] = x;
 }
 
-bool evq_pop(struct evq *q, struct evq_entry *out)
+void evq_remove_head(struct evq *q)
 {
-    size_t n;
+    size_t n = --q->len;
 
-    if (q->len == 0)
-        return false;
-    *out = q->heap[0];
-    n = --q->len;
     if (n > 0) {
-        struct evq_entry last = q->heap[n];
-
-        evq_sift_down(q->heap, n, &last);
+        evq_sift_down(q->heap, n, q->heap[n]);
+        /* The next pop reads the new head's payload: start loading it while
+         * the caller runs the current handler. */
+        __builtin_prefetch(&q->slab[q->heap[0].key & q->slot_mask]);
     }
-    return true;
-}
-
-const struct evq_entry *evq_peek(const struct evq *q)
-{
-    return q->len ? &q->heap[0] : NULL;
 }

@@ -1,5 +1,6 @@
-/* Tests for the 4-ary event heap: ordering by time, ties by sequence number,
- * growth, and a random stress run checked against a sorted reference. */
+/* Tests for the event queue: ordering by time, ties by sequence number,
+ * payloads, growth (with key re-encoding), slot reuse, the seq limit, and a
+ * random stress run checked against a sorted reference. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,20 +8,44 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "sim/event_queue.h"
 #include "sim/rng.h"
 
-static struct evq_entry entry(sim_time_t when, uint64_t seq)
+static void dummy_fn(struct sim_engine *eng, void *ctx, uint64_t arg)
 {
-    struct evq_entry e = { .when = when, .seq = seq, .arg = seq * 10 };
+    (void)eng;
+    (void)ctx;
+    (void)arg;
+}
 
-    return e;
+/* Pushes an event whose arg records its time; returns its seq. */
+static uint64_t push(struct evq *q, sim_time_t when)
+{
+    return evq_push(q, when, dummy_fn, q, when * 10 + 3);
+}
+
+static void assert_payload(const struct evq *q, const struct evq_event *e)
+{
+    assert_ptr_equal(e->fn, dummy_fn);
+    assert_ptr_equal(e->ctx, q);
+    assert_int_equal(e->arg, e->when * 10 + 3);
+}
+
+static void test_evq_entries_are_16_bytes(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(struct evq_entry), 16);
 }
 
 static void test_evq_empty_pop_and_peek(void **state)
 {
     struct evq q;
-    struct evq_entry out;
+    struct evq_event out = { 0 };
 
     (void)state;
     evq_init(&q);
@@ -34,21 +59,21 @@ static void test_evq_pops_in_time_order(void **state)
 {
     static const sim_time_t times[] = { 50, 10, 40, 30, 20, 0, 60 };
     struct evq q;
-    struct evq_entry e, out;
+    struct evq_event out = { 0 };
     sim_time_t last = 0;
 
     (void)state;
     evq_init(&q);
-    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-        e = entry(times[i], i + 1);
-        evq_push(&q, &e);
-    }
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+        assert_int_equal(push(&q, times[i]), i + 1);   /* seqs from 1 */
     assert_int_equal(evq_len(&q), 7);
     assert_int_equal(evq_peek(&q)->when, 0);
+    assert_int_equal(evq_key_seq(&q, evq_peek(&q)->key), 6);
     for (int i = 0; i < 7; i++) {
         assert_true(evq_pop(&q, &out));
         assert_true(out.when >= last);
-        assert_int_equal(out.arg, out.seq * 10);   /* payload moved intact */
+        assert_payload(&q, &out);                       /* payload intact */
+        assert_int_equal(times[out.seq - 1], out.when);
         last = out.when;
     }
     assert_int_equal(last, 60);
@@ -59,44 +84,116 @@ static void test_evq_pops_in_time_order(void **state)
 static void test_evq_ties_pop_in_insertion_order(void **state)
 {
     struct evq q;
-    struct evq_entry e, out;
+    struct evq_event out = { 0 };
+    sim_time_t last_when = 0;
+    uint64_t last_seq = 0;
 
     (void)state;
     evq_init(&q);
-    /* Push sequence numbers in a scrambled order, all at one time. */
-    for (uint64_t i = 0; i < 100; i++) {
-        e = entry(7, (i * 37) % 100 + 1);
-        evq_push(&q, &e);
-    }
-    for (uint64_t seq = 1; seq <= 100; seq++) {
+    /* 300 events on 5 times, pushed in a scrambled time order. */
+    for (uint64_t i = 0; i < 300; i++)
+        push(&q, (i * 37) % 5);
+    for (int i = 0; i < 300; i++) {
         assert_true(evq_pop(&q, &out));
-        assert_int_equal(out.when, 7);
-        assert_int_equal(out.seq, seq);
+        assert_true(out.when > last_when ||
+                    (out.when == last_when && out.seq > last_seq));
+        assert_int_equal((out.seq - 1) * 37 % 5, out.when);
+        last_when = out.when;
+        last_seq = out.seq;
     }
     evq_destroy(&q);
 }
 
-static void test_evq_push_from_own_head_survives_growth(void **state)
+/* Growing the slab re-encodes every pending key: order and payloads must
+ * survive growth with a half-drained heap. */
+static void test_evq_growth_keeps_order_and_payloads(void **state)
 {
     struct evq q;
-    struct evq_entry e = entry(5, 1), out;
+    struct evq_event out = { 0 };
+    sim_time_t last = 0;
 
     (void)state;
     evq_init(&q);
-    evq_push(&q, &e);
-    /* Pushing a pointer into the heap itself while it reallocates. */
-    for (uint64_t i = 0; i < 1000; i++)
-        evq_push(&q, evq_peek(&q));
-    assert_int_equal(evq_len(&q), 1001);
-    while (evq_pop(&q, &out))
-        assert_int_equal(out.when, 5);
+    for (uint64_t i = 0; i < 100; i++)
+        push(&q, 1000 - i);
+    for (int i = 0; i < 50; i++)
+        assert_true(evq_pop(&q, &out));
+    last = out.when;
+    for (uint64_t i = 0; i < 5000; i++)             /* grows several times */
+        push(&q, last + (i * 7919) % 3000);
+    assert_int_equal(evq_len(&q), 5050);
+    assert_true(q.slot_bits > 6);
+    for (uint64_t seq = 0; evq_pop(&q, &out); seq = out.seq) {
+        assert_true(out.when >= last);
+        assert_payload(&q, &out);
+        if (out.when == last)
+            assert_true(out.seq > seq);
+        last = out.when;
+    }
     evq_destroy(&q);
 }
+
+/* Hold model: a pop then a push per step reuses the freed slot. */
+static void test_evq_steady_state_reuses_slots(void **state)
+{
+    struct evq q;
+    struct evq_event out = { 0 };
+    size_t slab_cap, heap_cap;
+
+    (void)state;
+    evq_init(&q);
+    for (sim_time_t t = 0; t < 200; t++)
+        push(&q, t * 3);
+    slab_cap = q.slab_cap;
+    heap_cap = q.cap;
+    for (int i = 0; i < 100000; i++) {
+        assert_true(evq_pop(&q, &out));
+        assert_payload(&q, &out);
+        push(&q, out.when + 1 + (sim_time_t)(i % 613));
+    }
+    assert_int_equal(q.slab_cap, slab_cap);
+    assert_int_equal(q.cap, heap_cap);
+    assert_int_equal(q.slab_used, 200);
+    evq_destroy(&q);
+}
+
+/* Running out of seq bits is reported and aborts (in a child). */
+static void test_evq_seq_overflow_aborts(void **state)
+{
+    struct evq q;
+    int status = 0;
+    pid_t pid;
+
+    (void)state;
+    evq_init(&q);
+    push(&q, 1);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+
+        dup2(devnull, STDERR_FILENO);   /* the expected message */
+        q.next_seq = q.seq_limit - 1;
+        push(&q, 2);                    /* the last seq that fits */
+        push(&q, 3);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+    evq_destroy(&q);
+}
+
+/* A reference event: what the queue should hand back. */
+struct ref_event {
+    sim_time_t when;
+    uint64_t seq;
+};
 
 /* Inserts e into the sorted ref[head, len): its seq is the largest yet, so it
  * goes after every entry with when <= its own. */
-static void ref_insert(struct evq_entry *ref, size_t head, size_t *len,
-                       struct evq_entry e)
+static void ref_insert(struct ref_event *ref, size_t head, size_t *len,
+                       struct ref_event e)
 {
     size_t i = *len;
 
@@ -114,9 +211,8 @@ static void test_evq_random_stress_matches_sorted_reference(void **state)
     enum { OPS = 20000 };
     struct evq q;
     struct rng r;
-    struct evq_entry *ref = malloc(OPS * sizeof(*ref));
+    struct ref_event *ref = malloc(OPS * sizeof(*ref));
     size_t ref_len = 0, ref_head = 0;
-    uint64_t seq = 1;
     sim_time_t now = 0;
 
     (void)state;
@@ -124,24 +220,26 @@ static void test_evq_random_stress_matches_sorted_reference(void **state)
     evq_init(&q);
     rng_stream_init(&r, 42, 7);
     for (int op = 0; op < OPS; op++) {
-        struct evq_entry e, out;
+        struct ref_event e;
+        struct evq_event out = { 0 };
 
         if (ref_head < ref_len && rng_uniform_u64(&r, 3) == 0) {
             assert_true(evq_pop(&q, &out));
             assert_int_equal(out.when, ref[ref_head].when);
             assert_int_equal(out.seq, ref[ref_head].seq);
+            assert_payload(&q, &out);
             now = out.when;
             ref_head++;
             continue;
         }
         /* Small delay range so that equal times are common. */
-        e = entry(now + rng_uniform_u64(&r, 50), seq++);
-        evq_push(&q, &e);
+        e.when = now + rng_uniform_u64(&r, 50);
+        e.seq = push(&q, e.when);
         ref_insert(ref, ref_head, &ref_len, e);
     }
     assert_int_equal(evq_len(&q), ref_len - ref_head);
     while (ref_head < ref_len) {
-        struct evq_entry out;
+        struct evq_event out = { 0 };
 
         assert_true(evq_pop(&q, &out));
         assert_int_equal(out.seq, ref[ref_head++].seq);
@@ -154,10 +252,13 @@ static void test_evq_random_stress_matches_sorted_reference(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_evq_entries_are_16_bytes),
         cmocka_unit_test(test_evq_empty_pop_and_peek),
         cmocka_unit_test(test_evq_pops_in_time_order),
         cmocka_unit_test(test_evq_ties_pop_in_insertion_order),
-        cmocka_unit_test(test_evq_push_from_own_head_survives_growth),
+        cmocka_unit_test(test_evq_growth_keeps_order_and_payloads),
+        cmocka_unit_test(test_evq_steady_state_reuses_slots),
+        cmocka_unit_test(test_evq_seq_overflow_aborts),
         cmocka_unit_test(test_evq_random_stress_matches_sorted_reference),
     };
 
