@@ -4,7 +4,8 @@
 # data: header "run <category>...", one row per run.
 # Usage: gnuplot -c plots/cpu-time.gp results/plots/data/cpu-time.vars.gp
 load ARG1
-eval sprintf("set terminal %s size %d,600", term, (nruns * 170 + 350 > 850 ? nruns * 170 + 350 : 850))
+colw = (maxchars * 7 + 25 > 170 ? maxchars * 7 + 25 : 170)
+eval sprintf("set terminal %s size %d,600", term, (nruns * colw + 350 > 850 ? nruns * colw + 350 : 850))
 set output out
 set datafile separator tab
 set title "Where the CPU time goes (measured window)"

@@ -6,7 +6,8 @@
 # data columns: x policy scenario model published model_text published_text
 # Usage: gnuplot -c plots/ipi-bars.gp results/plots/data/ipi-bars.vars.gp
 load ARG1
-eval sprintf("set terminal %s size %d,600", term, (nruns * 150 + 300 > 900 ? nruns * 150 + 300 : 900))
+colw = (maxchars * 7 + 25 > 150 ? maxchars * 7 + 25 : 150)
+eval sprintf("set terminal %s size %d,600", term, (nruns * colw + 300 > 900 ? nruns * colw + 300 : 900))
 set output out
 set datafile separator tab
 set datafile missing "NaN"

@@ -33,7 +33,7 @@ if [ "$SWEEP" = "$DEFAULT_SWEEP" ] && [ $# -eq 0 ]; then
     if [ ! -f "$SWEEP/sweep.tsv" ]; then
         echo "plots: no $SWEEP/sweep.tsv; running the default seed 000 sweep (short windows)" >&2
         sh "$ROOT/scripts/sweep.sh" -o "$SWEEP"
-    elif [ -x "$TLBSIM" ] && [ "$TLBSIM" -nt "$SWEEP/sweep.tsv" ]; then
+    elif [ -x "$TLBSIM" ] && [ -n "$(find "$TLBSIM" -newer "$SWEEP/sweep.tsv")" ]; then
         echo "plots: $TLBSIM is newer than $SWEEP/sweep.tsv; re-running the default sweep" >&2
         sh "$ROOT/scripts/sweep.sh" -o "$SWEEP"
     fi
@@ -90,10 +90,13 @@ NSCEN=$(awk -F'\t' '$4 > m { m = $4 } END { print m }' "$DATA/runs.tsv")
 SCENS=$(awk -F'\t' '!($3 in s) { s[$3]; printf "%s%s", sep, $3; sep = " " }' "$DATA/runs.tsv")
 
 # ---- (a) ipi-rate: blocks of (time_ms, ipi_received/s), one file per scenario ----
-while IFS='	' read -r n point scen sidx label ints pub; do
+# A run without any TLB interrupt has nothing to draw on a log axis: it is
+# left out and counted in the panel title.
+: >"$DATA/ipi-rate.lst"
+while IFS='	' read -r _ point _ sidx label _ _; do
     ts=$SWEEP/$point/timeseries.tsv
     [ -f "$ts" ] || die "missing $ts"
-    awk -F'\t' -v label="$label" -v f="$ts" '
+    if awk -F'\t' -v label="$label" -v f="$ts" '
         NR == 1 {
             sub(/^# */, "")
             for (i = 1; i <= NF; i++) if ($i == "ipi_received") c = i
@@ -103,22 +106,33 @@ while IFS='	' read -r n point scen sidx label ints pub; do
         /^#/ || NF < c { next }
         { t[++n] = $1; v[n] = $c }
         # Each bucket as a horizontal segment [t, t + bucket); a bucket with
-        # no interrupts cannot be drawn on a log axis and leaves a gap (one
-        # blank line; two would start a new data block).
+        # no interrupts leaves a gap (one blank line; two would end the block).
         END {
+            if (!c) exit 1
             w = (n > 1 ? t[2] - t[1] : 1); gap = 1
             for (i = 1; i <= n; i++) {
                 if (v[i] + 0 > 0) { printf "%s\t%s\n%s\t%s\n", t[i], v[i], t[i] + w, v[i]; gap = 0; any = 1 }
                 else if (!gap) { printf "\n"; gap = 1 }
             }
             for (b = (gap && any); b < 2; b++) printf "\n"
-        }' "$ts" >>"$DATA/ipi-rate-$sidx.dat"
+            if (!any) exit 3
+        }' "$ts" >"$DATA/ipi-rate.blk"; then
+        cat "$DATA/ipi-rate.blk" >>"$DATA/ipi-rate-$sidx.dat"
+        printf '%s\tdrawn\t%s\n' "$sidx" "$label" >>"$DATA/ipi-rate.lst"
+    else
+        rc=$?
+        [ "$rc" -eq 3 ] || die "cannot read $ts"
+        printf '%s\tempty\t%s\n' "$sidx" "$label" >>"$DATA/ipi-rate.lst"
+    fi
 done <"$DATA/runs.tsv"
-NBLOCKS=$(awk -F'\t' '{ c[$4]++ } END { for (s = 1; s <= '"$NSCEN"'; s++) printf "%s%d", (s > 1 ? " " : ""), c[s] }' "$DATA/runs.tsv")
+rm -f "$DATA/ipi-rate.blk"
+NBLOCKS=$(awk -F'\t' '$2 == "drawn" { c[$1]++ } END { for (s = 1; s <= '"$NSCEN"'; s++) printf "%s%d", (s > 1 ? " " : ""), c[s] }' "$DATA/ipi-rate.lst")
+NEMPTY=$(awk -F'\t' '$2 == "empty" { c[$1]++ } END { for (s = 1; s <= '"$NSCEN"'; s++) printf "%s%d", (s > 1 ? " " : ""), c[s] }' "$DATA/ipi-rate.lst")
+KEYCHARS=$(awk -F'\t' '$2 == "drawn" && length($3) > m { m = length($3) } END { print m + 0 }' "$DATA/ipi-rate.lst")
 MACHS=$(for s in $SCENS; do
     awk -F'\t' -v s="$s" '$2 == s && !($4 in m) { m[$4]; x = x (x == "" ? "" : ",") $4 } END { printf "%s ", x }' "$SWEEP/sweep.tsv"
 done)
-YR=$(cat "$DATA"/ipi-rate-*.dat | awk '$2 + 0 > 0 { if (!lo || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+YR=$(cat "$DATA"/ipi-rate-*.dat 2>/dev/null | awk '$2 + 0 > 0 { if (!lo || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
     END { if (!hi) { print "1 10"; exit }
           printf "%g %g\n", 10 ^ int(log(lo) / log(10) - (lo < 1)), 10 ^ (int(log(hi) / log(10) + 1e-9) + 1) }')
 {
@@ -128,12 +142,14 @@ YR=$(cat "$DATA"/ipi-rate-*.dat | awk '$2 + 0 > 0 { if (!lo || $2 < lo) lo = $2;
     echo "scens = $(gq "$SCENS")"
     echo "machs = $(gq "$MACHS")"
     echo "nblocks = $(gq "$NBLOCKS")"
+    echo "nempty = $(gq "$NEMPTY")"
+    echo "keychars = $KEYCHARS"
     echo "ymin = ${YR% *}; ymax = ${YR#* }"
 } >"$DATA/ipi-rate.vars.gp"
 
 # ---- (b) ipi-bars: x position per run, a gap between scenarios ----
 awk -F'\t' -v OFS='\t' '
-    function si(v) { return v >= 1e6 ? sprintf("%.2fM", v / 1e6) : v >= 1e3 ? sprintf("%.0fK", v / 1e3) : sprintf("%.0f", v) }
+    function si(v) { return v >= 1e6 ? sprintf("%.2fM", v / 1e6) : v >= 1e4 ? sprintf("%.0fK", v / 1e3) : v >= 1e3 ? sprintf("%.1fK", v / 1e3) : sprintf("%.0f", v) }
     { if (NR > 1 && $3 != prev) x++; prev = $3
       split($5, w, " ")
       print x + 0, w[1], $3, $6, $7, si($6), ($7 == "NaN" ? "" : "paper " si($7)); x++ }' "$DATA/runs.tsv" >"$DATA/ipi-bars.dat"
@@ -147,7 +163,11 @@ POLICIES=$(awk -F'\t' '{ split($5, w, " "); if (!(w[1] in s)) { s[w[1]]; printf 
     awk -F'\t' '
         function gs(s) { gsub(/"/, "\\\"", s); return "\"" s "\"" }
         # a tic label: one line per word (policy, machine, key=value), counted in nl
-        function tl(s,  k) { k = gsub(/ /, "\\n", s) + 1; if (k > nl) nl = k; return gs(s) }
+        function tl(s,  k, i, w) {
+            k = split(s, w, " "); if (k > nl) nl = k
+            for (i = 1; i <= k; i++) if (length(w[i]) > mc) mc = length(w[i])
+            gsub(/ /, "\\n", s); return gs(s)
+        }
         FNR == NR { lab[$1] = $5; next }
         { x[FNR] = $1
           for (i = 4; i <= 5; i++) if ($i != "NaN" && $i + 0 > 0) { if ($i + 0 > hi) hi = $i + 0; if (!lo || $i + 0 < lo) lo = $i + 0 }
@@ -156,7 +176,7 @@ POLICIES=$(awk -F'\t' '{ split($5, w, " "); if (!(w[1] in s)) { s[w[1]]; printf 
         END {
             printf "set xtics ("
             for (i = 1; i <= FNR; i++) printf "%s%s %d", (i > 1 ? ", " : ""), tl(lab[i]), x[i]
-            printf ")\nnlines = %d\n", nl
+            printf ")\nnlines = %d\nmaxchars = %d\n", nl, mc
             for (k = 1; k <= ns; k++) {
                 sc = order[k]; t = sc
                 # two runs: their ratio, the form the published targets take
@@ -173,11 +193,11 @@ POLICIES=$(awk -F'\t' '{ split($5, w, " "); if (!(w[1] in s)) { s[w[1]]; printf 
 } >"$DATA/ipi-bars.vars.gp"
 
 # ---- (c) cpu-time: % of (CPUs x window) per category, one row per run ----
-while IFS='	' read -r n point scen sidx label ints pub; do
+while IFS='	' read -r n point _ _ _ _ _; do
     d=$SWEEP/$point
     ncpu=$(sed -n 's/^  "n_cpus": *\([0-9]*\),*$/\1/p' "$d/results.json" | head -n 1)
     dur=$(sed -n 's/^  "duration_ns": *\([0-9]*\),*$/\1/p' "$d/results.json" | head -n 1)
-    [ -n "$ncpu" ] && [ -n "$dur" ] || die "$d/results.json: no n_cpus or duration_ns"
+    if [ -z "$ncpu" ] || [ -z "$dur" ]; then die "$d/results.json: no n_cpus or duration_ns"; fi
     awk -v n="$n" -v tot="$ncpu * $dur" -v ncpu="$ncpu" -v dur="$dur" '
         $1 ~ /^cpu_time_.*_ns$/ { c = $1; sub(/^cpu_time_/, "", c); sub(/_ns$/, "", c)
                                    printf "%s\t%s\t%.4f\n", n, c, 100 * $2 / (ncpu * dur) }' "$d/vmstat.txt"
@@ -204,12 +224,16 @@ rm -f "$DATA/cpu-time.long"
     awk -F'\t' '
         function gs(s) { gsub(/"/, "\\\"", s); return "\"" s "\"" }
         # a tic label: one line per word (policy, machine, key=value), counted in nl
-        function tl(s,  k) { k = gsub(/ /, "\\n", s) + 1; if (k > nl) nl = k; return gs(s) }
+        function tl(s,  k, i, w) {
+            k = split(s, w, " "); if (k > nl) nl = k
+            for (i = 1; i <= k; i++) if (length(w[i]) > mc) mc = length(w[i])
+            gsub(/ /, "\\n", s); return gs(s)
+        }
         { lab[NR] = $5; s = $3; if (!(s in first)) { first[s] = NR - 1; order[++ns] = s }; last[s] = NR - 1 }
         END {
             printf "set xtics ("
             for (i = 1; i <= NR; i++) printf "%s%s %d", (i > 1 ? ", " : ""), tl(lab[i]), i - 1
-            printf ")\nnlines = %d\n", nl
+            printf ")\nnlines = %d\nmaxchars = %d\n", nl, mc
             for (k = 1; k <= ns; k++)
                 printf "set label %d %s at first %g, graph 0 center offset 0, %g\n", k, gs(order[k]), (first[order[k]] + last[order[k]]) / 2, -(nl + 1.5)
         }' "$DATA/runs.tsv"

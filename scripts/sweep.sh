@@ -97,7 +97,7 @@ if [ $# -eq 0 ]; then
     [ -n "$OUT" ] || OUT=results/sweep-seed000
     [ -n "$WARM" ] || WARM=100
     [ -n "$DUR" ] || DUR=100
-    [ -n "$(echo $POLICIES)" ] || POLICIES="per_page batch_full"
+    [ -n "$(printf '%s' "$POLICIES" | tr -d ' ')" ] || POLICIES="per_page batch_full"
 fi
 NSCEN=$#
 
@@ -111,7 +111,7 @@ for v in "$WARM" "$DUR"; do
     case $v in *[!0-9.]*) die "-w/-d want milliseconds, got '$v'" ;; esac
 done
 for s in "$@"; do [ -f "$s" ] || die "scenario '$s' not found"; done
-POLICIES=$(echo $POLICIES)
+POLICIES=$(printf '%s' "$POLICIES" | tr -s ' ' | sed 's/^ //; s/ $//')
 MACHINES=$(printf '%s\n' "$MACHINES" | sed '/^$/d')
 printf '%s\n' "$MACHINES" | while IFS= read -r m; do
     [ -z "$m" ] || [ -f "$m" ] || die "machine file '$m' not found"
@@ -186,7 +186,6 @@ rewrite_machine() { # scenario machine-abs-path > copy
 # ---- the points ----
 : >"$STATE/points"
 : >"$OUT/sweep.cmds"
-idx=0
 for scen in "$@"; do
     info=$("$TLBSIM" check "$scen" 2>&1) || die "scenario '$scen' does not load: $info"
     def_pol=$(printf '%s' "$info" | sed -n 's/.*, policy \([^,]*\),.*/\1/p')
@@ -282,7 +281,7 @@ fi
 json_field() { sed -n "s/^  \"$2\": *\"*\([^\",]*\)\"*,*\$/\1/p" "$1" | head -n 1; }
 {
     printf 'point\tscenario\tpolicy\tmachine'
-    [ -z "$SKEYS" ] || printf '\t%s' $SKEYS
+    [ -z "$SKEYS" ] || printf '%s\n' "$SKEYS" | while IFS= read -r k; do printf '\t%s' "$k"; done
     for m in $METRICS; do printf '\t%s_per_s' "$m"; done
     printf '\n'
     while IFS="$TAB" read -r name sbase pol mlabel combo; do
