@@ -73,8 +73,10 @@ test: prereq $(BUILD)/tlbsim $(TEST_BIN)
 # Everything CI checks: the tests, then the same tests under ASan+UBSan, then lint.
 check: test asan lint
 
+# clang when present (its UBSan is stricter), else gcc, which supports both too.
+ASAN_CC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 asan:
-	$(MAKE) BUILD=build-asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build-asan CC=$(ASAN_CC) OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" test
 

@@ -1,8 +1,9 @@
 /* The fault path as a state machine (see fault.h). Costs: page_fault_ns for
  * entry, walk and exit; page_alloc_ns + page_zero_ns per new page;
- * swap_read_ns per swap-in (synchronous, as zram is); file_read_ns per
- * page of a sparse file's hole (CPU time: zeroing and insertion), or per
- * readahead request of another file (device time: the task sleeps);
+ * swap_read_ns per swap-in (synchronous, as zram is); per file page read
+ * page_alloc_ns + pagecache_insert_ns, plus page_zero_ns for a sparse
+ * file's hole, or file_read_ns per readahead request of another file
+ * (device time: the task sleeps);
  * rmap_unmap_ns per PTE installed. */
 #include "models/fault.h"
 
@@ -238,8 +239,9 @@ static bool readahead_one(struct task *t, struct fault_ctx *fc)
     f->version++;
     pagecache_insert(m->pc, fc->file_id, idx, fc->pfn);
     fc->ra_i++;
-    return step(t, m->cfg->cost.page_alloc_ns + lru_add(m, t->cpu, fc->pfn) +
-                   (m->files[fc->file_id].sparse ? m->cfg->cost.file_read_ns : 0));
+    return step(t, m->cfg->cost.page_alloc_ns + m->cfg->cost.pagecache_insert_ns +
+                   lru_add(m, t->cpu, fc->pfn) +
+                   (m->files[fc->file_id].sparse ? m->cfg->cost.page_zero_ns : 0));
 }
 
 static void io_done_ev(struct sim_engine *eng, void *ctx, uint64_t arg)

@@ -1,4 +1,4 @@
-/* Hazard log: see hazard.h. */
+/* Hazard log and frame journal: see hazard.h. */
 #include "models/hazard.h"
 
 #include <glib.h>
@@ -8,10 +8,30 @@
 #include "models/machine.h"
 #include "models/run.h"
 
+#define JOURNAL_SIZE (1u << 16)     /* recent frame events kept for traces */
+#define TRACE_MAX_LINES 24
+
+struct journal_rec {
+    sim_time_t t;
+    uint64_t vpn;
+    uint32_t pfn, mm_id;
+    uint16_t cpu;
+    uint8_t ev;
+};
+
 struct hazard_log {
     GArray *reports;        /* struct hazard_report */
     uint32_t max_reports;
     uint64_t found;
+    struct journal_rec *ring;
+    uint64_t ring_next;     /* records written so far */
+};
+
+static const char *const ev_names[] = {
+    [HZ_MAP] = "mapped", [HZ_UNMAP] = "PTE cleared (flush deferred or pending)",
+    [HZ_WRITEBACK] = "writeback started (page cleaned for I/O)",
+    [HZ_WRITEBACK_DONE] = "writeback completed", [HZ_FREE] = "freed",
+    [HZ_ALLOC] = "allocated", [HZ_FLUSH] = "flushed its TLB",
 };
 
 struct hazard_log *hazard_log_new(uint32_t max_reports)
@@ -20,6 +40,7 @@ struct hazard_log *hazard_log_new(uint32_t max_reports)
 
     h->reports = g_array_new(FALSE, TRUE, sizeof(struct hazard_report));
     h->max_reports = max_reports;
+    h->ring = g_new0(struct journal_rec, JOURNAL_SIZE);
     return h;
 }
 
@@ -30,18 +51,63 @@ void hazard_log_free(struct hazard_log *h)
     for (guint i = 0; i < h->reports->len; i++)
         g_free(g_array_index(h->reports, struct hazard_report, i).trace);
     g_array_free(h->reports, TRUE);
+    g_free(h->ring);
     g_free(h);
 }
 
+void hazard_note(struct machine *m, enum hazard_event ev, unsigned cpu, uint32_t pfn,
+                 uint32_t mm_id, uint64_t vpn)
+{
+    struct hazard_log *h = m->hazards;
+    struct journal_rec *r = &h->ring[h->ring_next++ % JOURNAL_SIZE];
+
+    *r = (struct journal_rec){ .t = sim_now(m->eng), .vpn = vpn, .pfn = pfn, .mm_id = mm_id,
+                               .cpu = (uint16_t)cpu, .ev = (uint8_t)ev };
+}
+
+/* What a stale hit did, per the checker invariant of policy-semantics.md
+ * §7: a store may not land in a page whose I/O was started or that was
+ * freed; a load may not read a page that was freed or given to another
+ * owner. NULL when the frame is still the same, unchanged and dirty. */
 static const char *classify(const struct frame *f, uint32_t mm_id, enum tlb_access kind)
 {
+    bool store = kind == TLB_STORE;
+
     if (f->state == FRAME_FREE || f->state == FRAME_PCP)
-        return kind == TLB_STORE ? "write_to_free_page" : "read_of_free_page";
+        return store ? "write_to_free_page" : "read_of_free_page";
     if ((f->flags & FRAME_ANON) && f->owner != mm_id)
-        return kind == TLB_STORE ? "corruption_of_reused_page" : "leak_of_reused_page";
-    if (kind == TLB_STORE && (f->flags & FRAME_WRITEBACK))
-        return "lost_write";
-    return NULL;    /* stale but the frame is unchanged: no harm (yet) */
+        return store ? "corruption_of_reused_page" : "leak_of_reused_page";
+    if (store && (f->flags & FRAME_WRITEBACK))
+        return "lost_write";        /* H-a: the I/O has the old content */
+    if (store && !(f->flags & FRAME_DIRTY))
+        return "lost_write";        /* cleaned for I/O: this store is never written */
+    return NULL;
+}
+
+/* The journal's events for this frame, and the flushes of this CPU, oldest
+ * first. */
+static char *build_trace(struct hazard_log *h, unsigned cpu, uint32_t pfn, const char *last)
+{
+    GString *s = g_string_new(NULL);
+    uint64_t first = h->ring_next > JOURNAL_SIZE ? h->ring_next - JOURNAL_SIZE : 0;
+    uint64_t pick[TRACE_MAX_LINES];
+    unsigned n = 0;
+
+    for (uint64_t i = h->ring_next; i > first && n < TRACE_MAX_LINES; i--) {
+        const struct journal_rec *r = &h->ring[(i - 1) % JOURNAL_SIZE];
+
+        if (r->pfn == pfn || (r->ev == HZ_FLUSH && r->cpu == cpu))
+            pick[n++] = i - 1;
+    }
+    while (n--) {
+        const struct journal_rec *r = &h->ring[pick[n] % JOURNAL_SIZE];
+
+        g_string_append_printf(s, "%" PRIu64 " ns: cpu %u: pfn %" PRIu32 " mm %" PRIu32
+                               " vpn %#" PRIx64 ": %s\n", r->t, r->cpu, r->pfn, r->mm_id,
+                               r->vpn, ev_names[r->ev]);
+    }
+    g_string_append(s, last);
+    return g_string_free(s, FALSE);
 }
 
 void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t vpn,
@@ -51,6 +117,7 @@ void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t 
     const struct frame *f = mem_frame(m->mem, pfn);
     const char *kind_name = classify(f, mm_id, kind);
     struct hazard_report r = { 0 };
+    char *last;
 
     stats_add(m->st, m->ctr.app_stale_hits, cpu, 1);
     if (!kind_name)
@@ -65,11 +132,13 @@ void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t 
     r.mm_id = mm_id;
     r.vpn = vpn;
     r.pfn = pfn;
-    r.trace = g_strdup_printf("cpu %u %s through a stale TLB entry mm %" PRIu32 " vpn %#" PRIx64
-                              " -> pfn %" PRIu32 "; pte now %#" PRIx64
-                              "; frame state %u flags %#x owner %" PRIu32,
-                              cpu, kind == TLB_STORE ? "stored" : "loaded", mm_id, vpn, pfn,
-                              pte_now, f->state, f->flags, f->owner);
+    last = g_strdup_printf("%" PRIu64 " ns: cpu %u: %s through a stale TLB entry mm %" PRIu32
+                           " vpn %#" PRIx64 " -> pfn %" PRIu32 " (PTE now %#" PRIx64
+                           ", frame state %u flags %#x owner %" PRIu32 "): %s",
+                           r.time_ns, cpu, kind == TLB_STORE ? "store" : "load", mm_id, vpn,
+                           pfn, pte_now, f->state, f->flags, f->owner, kind_name);
+    r.trace = build_trace(h, cpu, pfn, last);
+    g_free(last);
     g_array_append_val(h->reports, r);
 }
 

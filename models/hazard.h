@@ -18,7 +18,14 @@ struct run_output;
 
 struct hazard_log;
 
+/* Frame events kept in a ring (the last 64K) so that a hazard report shows
+ * the sequence that led to it. HZ_FLUSH records a CPU's TLB flush (pfn
+ * PFN_NONE). */
+enum hazard_event { HZ_MAP, HZ_UNMAP, HZ_WRITEBACK, HZ_WRITEBACK_DONE, HZ_FREE, HZ_ALLOC, HZ_FLUSH };
+
 struct hazard_log *hazard_log_new(uint32_t max_reports);
+void hazard_note(struct machine *m, enum hazard_event ev, unsigned cpu, uint32_t pfn,
+                 uint32_t mm_id, uint64_t vpn);
 void hazard_log_free(struct hazard_log *h);
 /* A TLB hit of `cpu` on (mm, vpn) cached -> pfn whose PTE no longer maps
  * it that way; pte_now is the current PTE (0 if none). */

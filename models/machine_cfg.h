@@ -70,6 +70,7 @@ struct machine_costs {
     uint64_t file_write_ns;
     uint64_t context_switch_ns;
     uint64_t lru_move_ns;                 /* one folio on/off an LRU list, under lru_lock */
+    uint64_t pagecache_insert_ns;         /* page-cache insertion + readahead bookkeeping, per page */
 };
 
 struct machine_cfg {

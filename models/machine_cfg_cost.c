@@ -28,7 +28,7 @@ static const struct cost_key cost_keys[] = {
     COST(page_zero), COST(page_copy), COST(page_copy_remote_extra), COST(reclaim_scan),
     COST(rmap_unmap), COST(page_free), COST(page_alloc), COST(swap_write),
     COST(swap_read), COST(file_read), COST(file_write), COST(context_switch),
-    COST(lru_move),
+    COST(lru_move), COST(pagecache_insert),
 };
 #undef COST
 #define N_COST_KEYS (sizeof(cost_keys) / sizeof(cost_keys[0]))

@@ -72,6 +72,26 @@ struct flush_policy_ops {
                          sim_time_t *cost_ns);
     /* Optional: per-run counters for the outputs. */
     void (*report)(const void *priv, struct machine *m);
+
+    /* Optional: direct reclaim is about to start for t (reclaim_start() with
+     * kswapd false): memory pressure. LUF flushes everything it deferred. */
+    bool (*reclaim_start)(void *priv, struct task *t, sim_time_t *cost_ns);
+    /* Optional: CPU `cpu` takes a scheduler tick (timer interrupt), or
+     * switches tasks (also to idle). Return the handler time in ns: cpu.c adds
+     * it to the interrupt / the context switch (idle: not charged). LATR
+     * drains its per-CPU invalidation queue here. Keep them cheap: they run on
+     * every tick and switch. */
+    sim_time_t (*tick)(void *priv, struct machine *m, unsigned cpu);
+    sim_time_t (*context_switch)(void *priv, struct machine *m, unsigned cpu);
+    /* Optional: reclaim is about to free pfn (reclaim_free_batch). true: the
+     * policy owns the frame and frees it later itself (mem_free and the
+     * pgfree counter); the frame stays FRAME_ISOLATED meanwhile. */
+    bool (*defer_free)(void *priv, struct task *t, uint32_t pfn);
+    /* Optional, for the hazard checker: a load through a stale read-only TLB
+     * entry to the free (pcp/buddy) frame pfn is covered by a flush the policy
+     * deferred and will do before the frame is allocated (LUF's exception to
+     * the checker invariant, policy-semantics.md §7). */
+    bool (*stale_read_ok)(const void *priv, const struct machine *m, uint32_t pfn);
 };
 
 /* The registry, built from models/policies/policies.def. */

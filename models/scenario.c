@@ -13,19 +13,58 @@ static const char *const top_keys[] = {
     "workloads", "description", NULL,
 };
 
+/* cfg_set_override names nodes it makes "--set <path as given to it>"; for
+ * machine.* sets that path lacks the "machine." prefix the user typed, so
+ * rename every node on the path that carries the shorter origin. */
 static int set_origin(struct cfg_node *root, const char *rel, const char *assignment)
 {
-    char *path = g_strndup(rel, strcspn(rel, "="));
-    struct cfg_node *n = cfg_path(root, path);
+    size_t len = strcspn(rel, "=");
+    char *path = g_strndup(rel, len);
+    char *short_origin = g_strdup_printf("--set %s", path);
     char *origin = g_strdup_printf("--set %.*s", (int)strcspn(assignment, "="), assignment);
 
-    if (n) {
-        free(n->file);
-        n->file = strdup(origin);
+    for (size_t i = 1; i <= len; i++) {
+        struct cfg_node *n;
+
+        if (i < len && path[i] != '.')
+            continue;
+        path[i] = '\0';
+        n = cfg_path(root, path);
+        if (n && strcmp(n->file, short_origin) == 0) {
+            free(n->file);
+            n->file = strdup(origin);
+        }
+        if (i < len)
+            path[i] = '.';
     }
     g_free(origin);
+    g_free(short_origin);
     g_free(path);
     return 0;
+}
+
+/* A --set of the scenario itself. `machine.path=FILE` names another machine
+ * file whether the scenario wrote `machine: FILE` or `machine: {path: FILE}`
+ * (a relative FILE is taken from the current directory, as typed). */
+static int set_scenario_key(struct cfg_node *root, const char *set, struct cfg_error *err)
+{
+    struct cfg_node *mach = cfg_path(root, "machine");
+    char *abs, *cwd;
+    char *assignment;
+    int rc;
+
+    if (strncmp(set, "machine.path=", 13) != 0 || !mach)
+        return cfg_set_override(root, set, err);
+    cwd = g_get_current_dir();
+    abs = g_path_is_absolute(set + 13) ? g_strdup(set + 13) : g_build_filename(cwd, set + 13, NULL);
+    g_free(cwd);
+    assignment = g_strdup_printf("%s=%s", mach->kind == CFG_SCALAR ? "machine" : "machine.path", abs);
+    rc = cfg_set_override(root, assignment, err);
+    if (rc == 0)
+        set_origin(root, mach->kind == CFG_SCALAR ? "machine" : "machine.path", set);
+    g_free(assignment);
+    g_free(abs);
+    return rc;
 }
 
 static char *resolve_path(const char *scenario_path, const char *rel)
@@ -86,7 +125,7 @@ static int load_machine(struct scenario *sc, const char *const *sets, size_t n_s
     cfg_free(over);
     over = NULL;
     for (size_t i = 0; i < n_sets; i++) {
-        if (strncmp(sets[i], "machine.", 8) != 0)
+        if (strncmp(sets[i], "machine.", 8) != 0 || strncmp(sets[i], "machine.path=", 13) == 0)
             continue;
         if (cfg_set_override(sc->machine_tree, sets[i] + 8, err)) {
             /* name the assignment as written, with its "machine." */
@@ -193,9 +232,9 @@ int run_load(const char *path, const char *const *sets, size_t n_sets, bool has_
         goto fail;
     }
     for (size_t i = 0; i < n_sets; i++) {
-        if (strncmp(sets[i], "machine.", 8) == 0)
+        if (strncmp(sets[i], "machine.", 8) == 0 && strncmp(sets[i], "machine.path=", 13) != 0)
             continue;
-        if (cfg_set_override(sc->root, sets[i], err))
+        if (set_scenario_key(sc->root, sets[i], err))
             goto fail;
     }
     if (load_name(sc, err) || load_machine(sc, sets, n_sets, err) ||

@@ -128,9 +128,10 @@ int cfg_parse_size(const char *text, uint64_t key_unit_bytes, uint64_t *out,
  * characters shown as '?', "..." when cut. Returns buf. */
 const char *cfg_excerpt(const char *text, char *buf, size_t size);
 
-/* Applies one `--set key.path=value` to the tree. The path must lead through
- * existing mappings (or sequence indices); the last key is replaced if it is
- * a scalar, or added to its mapping if absent (so parameters that have
+/* Applies one `--set key.path=value` to the tree. The path leads through
+ * mappings (created when absent, so a section the file leaves out can be
+ * set) or existing sequence indices; the last key is replaced if it is a
+ * scalar, or added to its mapping if absent (so parameters that have
  * defaults can be set). Replacing a mapping or sequence with a scalar is an
  * error. The new node's file is "--set key.path" so later semantic errors
  * print as `--set key.path: error: ...`. */

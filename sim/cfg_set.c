@@ -261,6 +261,15 @@ static int apply(struct setter *s, struct cfg_node *root)
     while ((dot = strchr(seg, '.')) != NULL) {
         *dot = '\0';
         next = step(node, seg);
+        if (!next && node->kind == CFG_MAP) {
+            /* A section the file leaves out (e.g. `kernel:`): create it; a
+             * misspelt one is still an unknown key, reported at this --set. */
+            next = cfg_node_new(CFG_MAP, s->origin, 0, 0);
+            if (!next || cfg_map_add(node, seg, 0, 0, next)) {
+                cfg_free(next);
+                return cfg_fail_at(s->err, s->origin, 0, 0, "out of memory");
+            }
+        }
         if (!next)
             return step_fail(s, node, seg, prefix_len(s, seg));
         node = next;

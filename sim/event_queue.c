@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <glib.h>
 
@@ -23,6 +24,9 @@
 /* Entries (16 bytes each) beyond which pops prefetch: 1 MiB. */
 #define EVQ_PREFETCH_MIN 65536
 
+/* Arrays from this size up are 2 MiB aligned and asked to use huge pages. */
+#define EVQ_HUGE (2u << 20)
+
 _Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
 _Static_assert(EVQ_LINE % sizeof(struct evq_entry) == 0, "entries tile a line");
 
@@ -33,6 +37,26 @@ static inline size_t evq_less(const struct evq_entry *a, const struct evq_entry 
 {
     return (size_t)(a->when < b->when) |
            ((size_t)(a->when == b->when) & (size_t)(a->key < b->key));
+}
+
+/* bytes of memory aligned to a cache line. A large queue is touched at random
+ * (the bottom levels of the heap, the slab), so with 4 KiB pages nearly every
+ * access there misses the TLB too; where the kernel has transparent huge
+ * pages on request (madvise mode), ask for them. Aborts when out of memory,
+ * as g_malloc() does. */
+static void *evq_alloc(size_t bytes)
+{
+    size_t align = bytes >= EVQ_HUGE ? EVQ_HUGE : EVQ_LINE;
+    void *p = NULL;
+
+    if (posix_memalign(&p, align, bytes) != 0)
+        g_error("%s:%d: event queue: out of memory for %zu bytes",
+                __FILE__, __LINE__, bytes);
+#ifdef MADV_HUGEPAGE
+    if (align == EVQ_HUGE)
+        (void)madvise(p, bytes & ~(size_t)(EVQ_HUGE - 1), MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 static struct evq_entry *evq_heap_base(const struct evq *q)
@@ -57,20 +81,19 @@ void evq_init(struct evq *q)
 
 void evq_destroy(struct evq *q)
 {
-    g_aligned_free(evq_heap_base(q));
-    g_free(q->slab);
+    free(evq_heap_base(q));
+    free(q->slab);
     evq_init(q);
 }
 
 static void evq_grow_heap(struct evq *q)
 {
     size_t cap = q->cap ? q->cap * 2 : EVQ_MIN_CAP;
-    struct evq_entry *base = g_aligned_alloc(cap + EVQ_HEAD_PAD,
-                                             sizeof(struct evq_entry), EVQ_LINE);
+    struct evq_entry *base = evq_alloc((cap + EVQ_HEAD_PAD) * sizeof(*base));
 
     if (q->len)
         memcpy(base + EVQ_HEAD_PAD, q->heap, q->len * sizeof(*q->heap));
-    g_aligned_free(evq_heap_base(q));
+    free(evq_heap_base(q));
     q->heap = base + EVQ_HEAD_PAD;
     q->cap = cap;
 }
@@ -80,17 +103,21 @@ static void evq_grow_heap(struct evq *q)
 static void evq_grow_slab(struct evq *q)
 {
     unsigned old_bits = q->slot_bits;
+    struct evq_payload *slab;
 
     if (q->slab_cap == 0) {
         q->slab_cap = (size_t)1 << old_bits;
-        q->slab = g_new(struct evq_payload, q->slab_cap);
+        q->slab = evq_alloc(q->slab_cap * sizeof(*q->slab));
         return;
     }
     q->slot_bits = old_bits + 1;
     q->slot_mask = ((uint64_t)1 << q->slot_bits) - 1;
     q->seq_limit = (uint64_t)1 << (64 - q->slot_bits);
+    slab = evq_alloc(2 * q->slab_cap * sizeof(*slab));
+    memcpy(slab, q->slab, q->slab_cap * sizeof(*slab));
+    free(q->slab);
+    q->slab = slab;
     q->slab_cap *= 2;
-    q->slab = g_renew(struct evq_payload, q->slab, q->slab_cap);
     for (size_t i = 0; i < q->len; i++) {
         uint64_t k = q->heap[i].key;
         uint64_t slot = k & (((uint64_t)1 << old_bits) - 1);

@@ -572,4 +572,337 @@ static inline unsigned fx_op_call(struct fx_script *s, fx_call_fn *fn, void *arg
     return s->n - 1;
 }
 
+/* ---- kernel paths: frames, mappings, memory pressure, a policy spy ----
+ * Used by the tests of fault.c, alloc.c, reclaim*.c, mmu_gather.c,
+ * migrate.c and app.c. Frames are taken with cpu 0's pcp lists. */
+
+#include "models/alloc.h"
+#include "models/pagecache.h"
+#include "models/reclaim_page.h"
+
+/* A new frame of `node` (FRAME_ALLOCATED, nothing set). */
+static inline pfn_t fx_frame(struct fx *f, unsigned node)
+{
+    pfn_t pfn = mem_alloc(f->m->mem, node, 0);
+
+    assert_int_not_equal(pfn, PFN_NONE);
+    return pfn;
+}
+
+/* Maps pfn at vpn of mm with PTE flags `flags` (PTE_PRESENT added), as the
+ * kernel's set_pte + rmap add + rss do. */
+static inline void fx_map(struct fx *f, struct mm *mm, uint64_t vpn, pfn_t pfn, pte_t flags)
+{
+    pte_t *pte = mm_pte(mm, vpn, true);
+
+    assert_non_null(pte);
+    *pte = pte_make(pfn, PTE_PRESENT | flags);
+    mem_rmap_add(f->m->mem, pfn, mm->id, vpn);
+    mm->rss_pages++;
+}
+
+/* A private anonymous page of mm at vpn on `node`, mapped with `flags`
+ * (FRAME_DIRTY when the PTE is dirty), on the inactive anon LRU if lru. */
+static inline pfn_t fx_anon_page(struct fx *f, struct mm *mm, uint64_t vpn, unsigned node,
+                                 pte_t flags, bool lru)
+{
+    pfn_t pfn = fx_frame(f, node);
+    struct frame *fr = mem_frame(f->m->mem, pfn);
+
+    fr->flags = FRAME_ANON | ((flags & PTE_DIRTY) ? FRAME_DIRTY : 0);
+    fr->owner = mm->id;
+    fr->index = (uint32_t)vpn;
+    fr->version++;
+    fx_map(f, mm, vpn, pfn, flags);
+    if (lru)
+        mem_lru_add(f->m->mem, pfn, LRU_INACTIVE_ANON);
+    return pfn;
+}
+
+/* Page `index` of file `file_id` in the page cache on `node` (clean), on
+ * the inactive file LRU if lru. Not mapped. */
+static inline pfn_t fx_file_page(struct fx *f, uint32_t file_id, uint64_t index, unsigned node,
+                                 bool lru)
+{
+    pfn_t pfn = fx_frame(f, node);
+    struct frame *fr = mem_frame(f->m->mem, pfn);
+
+    fr->flags = 0;
+    fr->owner = file_id;
+    fr->index = (uint32_t)index;
+    fr->version++;
+    pagecache_insert(f->m->pc, file_id, index, pfn);
+    if (lru)
+        mem_lru_add(f->m->mem, pfn, LRU_INACTIVE_FILE);
+    return pfn;
+}
+
+/* Takes frames of `node` (kept FRAME_ALLOCATED, as kernel memory) until it
+ * has exactly `free_pages` free. */
+static inline void fx_fill_node(struct fx *f, unsigned node, uint64_t free_pages)
+{
+    while (mem_node_free(f->m->mem, node) > free_pages)
+        (void)fx_frame(f, node);
+    FX_EQ(mem_node_free(f->m->mem, node), free_pages);
+}
+
+static inline pte_t fx_pte(struct mm *mm, uint64_t vpn)
+{
+    pte_t *pte = mm_pte(mm, vpn, false);
+
+    return pte ? *pte : 0;
+}
+
+/* Whether pfn is on the free lists (node list or a pcp list). */
+static inline bool fx_is_free(struct fx *f, pfn_t pfn)
+{
+    uint8_t st = mem_frame(f->m->mem, pfn)->state;
+
+    return st == FRAME_FREE || st == FRAME_PCP;
+}
+
+/* Whether (mm, vpn) is among pfn's reverse-map entries. */
+static inline bool fx_rmap_has(struct fx *f, pfn_t pfn, struct mm *mm, uint64_t vpn)
+{
+    for (uint32_t r = mem_frame(f->m->mem, pfn)->rmap; r != RMAP_NONE;
+         r = mem_rmap_entry(f->m->mem, r)->next) {
+        const struct rmap_entry *e = mem_rmap_entry(f->m->mem, r);
+
+        if (e->mm_id == mm->id && e->vpn == vpn)
+            return true;
+    }
+    return false;
+}
+
+/* The LRU list `l` of node from its tail (oldest) toward its head: fills
+ * out[] (at most n) and returns the list's length. */
+static inline uint64_t fx_lru_from_tail(struct fx *f, unsigned node, enum lru_list l, pfn_t *out,
+                                        unsigned n)
+{
+    pfn_t p = mem_lru_tail(f->m->mem, node, l);
+
+    for (unsigned i = 0; i < n && p != PFN_NONE; i++, p = mem_frame(f->m->mem, p)->prev)
+        out[i] = p;
+    return mem_lru_len(f->m->mem, node, l);
+}
+
+/* Schedules fn(f, arg) at absolute time `at` (a probe of the state while
+ * the tasks are in the middle of something). */
+typedef void fx_probe_fn(struct fx *f, void *arg);
+
+struct fx_probe {
+    struct fx *f;
+    fx_probe_fn *fn;
+    void *arg;
+};
+
+static inline void fx_probe_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
+{
+    struct fx_probe *p = ctx;
+
+    (void)eng;
+    (void)arg;
+    p->fn(p->f, p->arg);
+    g_free(p);
+}
+
+static inline void fx_probe_at(struct fx *f, sim_time_t at, fx_probe_fn *fn, void *arg)
+{
+    struct fx_probe *p = g_new(struct fx_probe, 1);
+
+    *p = (struct fx_probe){ .f = f, .fn = fn, .arg = arg };
+    sim_schedule_at(f->eng, at, fx_probe_ev, p, 0);
+}
+
+/* The policy spy: wraps the machine's policy, records every hook call
+ * (time, CPU, arguments) and passes it on unchanged. Optional hooks the
+ * wrapped policy lacks behave as if absent (batched_pending falls back to
+ * mainline, pte_writable and page_alloc do nothing, except that
+ * pte_writable charges spy->writable_cost). `probe`, if set, runs at each
+ * call before the wrapped hook. Install right after fx_new. */
+enum fx_hook {
+    FX_H_PTE_CLEARED, FX_H_FLUSH_DIRTY, FX_H_FLUSH_PENDING, FX_H_BATCHED_PENDING,
+    FX_H_PAGE_ALLOC, FX_H_PTE_WRITABLE, FX_H_NR
+};
+
+struct fx_hook_call {
+    enum fx_hook hook;
+    sim_time_t at;
+    unsigned cpu;
+    uint32_t mm_id;            /* 0 when the hook has no mm */
+    uint64_t vpn;
+    pte_t old;                 /* pte_cleared */
+    uint32_t pfn;              /* page_alloc */
+    enum flush_point why;      /* flush_pending */
+};
+
+struct fx_spy;
+typedef void fx_spy_probe_fn(struct fx_spy *s, const struct fx_hook_call *c, struct task *t);
+
+struct fx_spy {
+    struct flush_policy_ops ops;         /* first: the machine frees the spy */
+    const struct flush_policy_ops *inner;
+    void *inner_priv;
+    struct fx *f;
+    GArray *calls;                       /* struct fx_hook_call */
+    unsigned n[FX_H_NR];
+    sim_time_t writable_cost;
+    fx_spy_probe_fn *probe;
+    void *arg;
+};
+
+static inline struct fx_spy *fx_spy(struct fx *f)
+{
+    return f->m->policy_priv;
+}
+
+static inline const struct fx_hook_call *fx_spy_call(struct fx_spy *s, unsigned i)
+{
+    assert_true(i < s->calls->len);
+    return &g_array_index(s->calls, struct fx_hook_call, i);
+}
+
+/* The i-th call of hook h. */
+static inline const struct fx_hook_call *fx_spy_nth(struct fx_spy *s, enum fx_hook h, unsigned i)
+{
+    for (unsigned k = 0; k < s->calls->len; k++) {
+        const struct fx_hook_call *c = fx_spy_call(s, k);
+
+        if (c->hook == h && i-- == 0)
+            return c;
+    }
+    fail_msg("hook %d called fewer than %u times", (int)h, i + 1);
+    return NULL;
+}
+
+static inline void fx_spy_rec(struct fx_spy *s, struct fx_hook_call c, struct task *t)
+{
+    c.at = sim_now(t->m->eng);
+    c.cpu = t->cpu;
+    g_array_append_val(s->calls, c);
+    s->n[c.hook]++;
+    if (s->probe)
+        s->probe(s, &c, t);
+}
+
+static inline void fx_spy_task_init(void *priv, struct machine *m, void *ts)
+{
+    struct fx_spy *s = priv;
+
+    if (s->inner->task_init)
+        s->inner->task_init(s->inner_priv, m, ts);
+}
+
+static inline void fx_spy_task_destroy(void *priv, void *ts)
+{
+    struct fx_spy *s = priv;
+
+    if (s->inner->task_destroy)
+        s->inner->task_destroy(s->inner_priv, ts);
+}
+
+static inline void fx_spy_detach(void *priv, struct machine *m)
+{
+    struct fx_spy *s = priv;
+
+    if (s->inner->detach)
+        s->inner->detach(s->inner_priv, m);
+    g_free(s->inner_priv);
+    g_array_free(s->calls, TRUE);
+}
+
+static inline void fx_spy_report(const void *priv, struct machine *m)
+{
+    const struct fx_spy *s = priv;
+
+    if (s->inner->report)
+        s->inner->report(s->inner_priv, m);
+}
+
+static inline bool fx_spy_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
+                                      pte_t old, sim_time_t *cost_ns)
+{
+    struct fx_spy *s = priv;
+
+    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_PTE_CLEARED, .mm_id = mm->id, .vpn = vpn,
+                                         .old = old }, t);
+    return s->inner->pte_cleared(s->inner_priv, t, mm, vpn, old, cost_ns);
+}
+
+static inline bool fx_spy_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
+{
+    struct fx_spy *s = priv;
+
+    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_FLUSH_DIRTY }, t);
+    return s->inner->flush_dirty(s->inner_priv, t, cost_ns);
+}
+
+static inline bool fx_spy_flush_pending(void *priv, struct task *t, enum flush_point why,
+                                        sim_time_t *cost_ns)
+{
+    struct fx_spy *s = priv;
+
+    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_FLUSH_PENDING, .why = why }, t);
+    return s->inner->flush_pending(s->inner_priv, t, why, cost_ns);
+}
+
+static inline bool fx_spy_batched_pending(void *priv, struct task *t, struct mm *mm,
+                                          sim_time_t *cost_ns)
+{
+    struct fx_spy *s = priv;
+
+    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_BATCHED_PENDING, .mm_id = mm->id }, t);
+    if (s->inner->batched_pending)
+        return s->inner->batched_pending(s->inner_priv, t, mm, cost_ns);
+    return policy_default_batched_pending(t->m, t, mm, cost_ns);
+}
+
+static inline bool fx_spy_page_alloc(void *priv, struct task *t, uint32_t pfn,
+                                     sim_time_t *cost_ns)
+{
+    struct fx_spy *s = priv;
+
+    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_PAGE_ALLOC, .pfn = pfn }, t);
+    return s->inner->page_alloc ? s->inner->page_alloc(s->inner_priv, t, pfn, cost_ns) : false;
+}
+
+static inline bool fx_spy_pte_writable(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
+                                       sim_time_t *cost_ns)
+{
+    struct fx_spy *s = priv;
+
+    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_PTE_WRITABLE, .mm_id = mm->id, .vpn = vpn },
+               t);
+    if (s->inner->pte_writable)
+        return s->inner->pte_writable(s->inner_priv, t, mm, vpn, cost_ns);
+    *cost_ns += s->writable_cost;
+    return false;
+}
+
+static inline struct fx_spy *fx_spy_install(struct fx *f)
+{
+    struct machine *m = f->m;
+    struct fx_spy *s = g_new0(struct fx_spy, 1);
+
+    s->inner = m->policy;
+    s->inner_priv = m->policy_priv;
+    s->f = f;
+    s->calls = g_array_new(FALSE, TRUE, sizeof(struct fx_hook_call));
+    s->ops = *s->inner;
+    s->ops.task_init = fx_spy_task_init;
+    s->ops.task_destroy = fx_spy_task_destroy;
+    s->ops.attach = NULL;
+    s->ops.detach = fx_spy_detach;
+    s->ops.report = fx_spy_report;
+    s->ops.pte_cleared = fx_spy_pte_cleared;
+    s->ops.flush_dirty = fx_spy_flush_dirty;
+    s->ops.flush_pending = fx_spy_flush_pending;
+    s->ops.batched_pending = fx_spy_batched_pending;
+    s->ops.page_alloc = fx_spy_page_alloc;
+    s->ops.pte_writable = fx_spy_pte_writable;
+    m->policy = &s->ops;
+    m->policy_priv = s;
+    return s;
+}
+
 #endif

@@ -69,7 +69,7 @@ static const char base_yaml[] =
     "  page_free_ns: 100\n  page_alloc_ns: 100\n  swap_write_ns: 20us\n"
     "  swap_read_ns: 80us\n  file_read_ns: 1000\n  file_write_ns: 20000\n"
     "  context_switch_ns: 1500\n"
-    "  lru_move_ns: 60\n";
+    "  lru_move_ns: 60\n  pagecache_insert_ns: 500\n";
 
 static struct machine_cfg *new_cfg(void)
 {
