@@ -8,6 +8,7 @@
 
 #include "models/bug.h"
 #include "models/machine.h"
+#include "models/policy.h"
 #include "models/shootdown.h"
 #include "models/switch_mm.h"
 #include "sim/engine.h"
@@ -77,6 +78,8 @@ static void switch_to(struct machine *m, struct cpu *c, struct task *next)
     next->state = TASK_RUNNING;
     c->slice_start = sim_now(m->eng);
     cost = m->cfg->cost.context_switch_ns + switch_mm_task(m, c, next);
+    if (m->policy->context_switch)
+        cost += m->policy->context_switch(m->policy_priv, m, c->id);
     stats_add(m->st, m->ctr.context_switches, c->id, 1);
     cpu_step(next, cost, CT_SCHED);
 }
@@ -91,6 +94,9 @@ static void schedule_next(struct machine *m, struct cpu *c)
     }
     c->curr = NULL;
     switch_mm_enter_lazy(m, c);
+    /* The switch to the idle task: policy work there costs idle time. */
+    if (m->policy->context_switch)
+        (void)m->policy->context_switch(m->policy_priv, m, c->id);
     cpu_account_switch(m, c, CT_IDLE);
 }
 
@@ -250,6 +256,8 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
     switch ((enum irq_kind)kind) {
     case IRQ_TIMER:
         stats_add(m->st, m->ctr.irq_timer, c->id, 1);
+        if (m->policy->tick)
+            h += m->policy->tick(m->policy_priv, m, c->id);
         break;
     case IRQ_CALL:
         stats_add(m->st, m->ctr.irq_call, c->id, 1);

@@ -11,6 +11,7 @@
 
 #include "models/alloc.h"
 #include "models/bug.h"
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/migrate.h"
 #include "models/mm.h"
@@ -33,6 +34,8 @@ struct fault_ctx {
     uint64_t ra_start, ra_n, ra_i;     /* readahead window, file pages */
     uint32_t file_id;
     uint32_t reclaim_tries;
+    bool have_pfn;                     /* allocated; the page_alloc hook made us wait */
+    sim_time_t alloc_cost;             /* the page_alloc hook's CPU time */
 };
 
 static void fault_run(struct task *t);
@@ -67,6 +70,7 @@ static void map_pte(struct machine *m, struct mm *mm, uint64_t vpn, pfn_t pfn, p
 
     *pte = pte_make(pfn, PTE_PRESENT | flags);
     mem_rmap_add(m->mem, pfn, mm->id, vpn);
+    hazard_note(m, HZ_MAP, 0, pfn, mm->id, vpn);
     mm->rss_pages++;
 }
 
@@ -166,13 +170,19 @@ static bool resolve(struct task *t, struct fault_ctx *fc)
     return false;
 }
 
-/* Allocates into fc->pfn; false with t reclaiming when memory is short. */
+/* Allocates into fc->pfn; false with t reclaiming when memory is short, or
+ * waiting for the flush the policy's page_alloc hook started (LUF); the
+ * state then runs again and finds the frame allocated. The hook's CPU time
+ * is in fc->alloc_cost, for the caller to charge with the allocation. */
 static bool get_page(struct task *t, struct fault_ctx *fc)
 {
     struct machine *m = t->m;
     unsigned node = m->cpu[t->cpu].node, rnode;
-    sim_time_t cost = 0;
 
+    if (fc->have_pfn) {
+        fc->have_pfn = false;
+        return true;
+    }
     if (alloc_page_try(m, t, node, &fc->pfn, &rnode) == ALLOC_RECLAIM) {
         if (fc->reclaim_tries++ >= 8) {
             fc->pfn = mem_alloc(m->mem, rnode, t->cpu);
@@ -186,8 +196,13 @@ static bool get_page(struct task *t, struct fault_ctx *fc)
         }
     }
     fc->reclaim_tries = 0;
-    if (m->policy->page_alloc)
-        (void)m->policy->page_alloc(m->policy_priv, t, fc->pfn, &cost);
+    hazard_note(m, HZ_ALLOC, t->cpu, fc->pfn, t->mm->id, fc->vpn);
+    fc->alloc_cost = 0;
+    if (m->policy->page_alloc &&
+        m->policy->page_alloc(m->policy_priv, t, fc->pfn, &fc->alloc_cost)) {
+        fc->have_pfn = true;
+        return false;
+    }
     return true;
 }
 
@@ -196,7 +211,16 @@ static bool map_anon(struct task *t, struct fault_ctx *fc)
     struct machine *m = t->m;
     struct vma *v = mm_find_vma(t->mm, fc->vpn);
     struct frame *f = mem_frame(m->mem, fc->pfn);
-    pte_t flags = PTE_ACCESSED;
+    pte_t flags = PTE_ACCESSED, *pte = mm_pte(t->mm, fc->vpn, true);
+
+    /* pte_same under the page table lock: another thread of the mm faulted
+     * the page in while this one allocated; drop ours and retry the access. */
+    if (fc->swapin ? *pte != pte_make(fc->swap_slot, PTE_SWAP) : *pte != 0) {
+        f->flags = 0;
+        mem_free(m->mem, fc->pfn, t->cpu);
+        fc->state = F_DONE;
+        return step(t, m->cfg->cost.page_free_ns);
+    }
 
     f->flags = FRAME_ANON;
     f->owner = t->mm->id;
@@ -239,7 +263,7 @@ static bool readahead_one(struct task *t, struct fault_ctx *fc)
     f->version++;
     pagecache_insert(m->pc, fc->file_id, idx, fc->pfn);
     fc->ra_i++;
-    return step(t, m->cfg->cost.page_alloc_ns + m->cfg->cost.pagecache_insert_ns +
+    return step(t, m->cfg->cost.page_alloc_ns + fc->alloc_cost + m->cfg->cost.pagecache_insert_ns +
                    lru_add(m, t->cpu, fc->pfn) +
                    (m->files[fc->file_id].sparse ? m->cfg->cost.page_zero_ns : 0));
 }
@@ -295,7 +319,7 @@ static bool fault_advance(struct task *t, struct fault_ctx *fc)
         if (!get_page(t, fc))
             return true;
         fc->state = F_MAP_ANON;
-        return step(t, t->m->cfg->cost.page_alloc_ns +
+        return step(t, t->m->cfg->cost.page_alloc_ns + fc->alloc_cost +
                        (fc->swapin ? t->m->cfg->cost.swap_read_ns : t->m->cfg->cost.page_zero_ns));
     case F_MAP_ANON:
         return map_anon(t, fc);

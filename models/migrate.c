@@ -8,6 +8,7 @@
 
 #include "models/alloc.h"
 #include "models/bug.h"
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
@@ -35,6 +36,8 @@ struct migrate_ctx {
     struct mm *cur_mm;
     uint64_t cur_vpn;
     pte_t cur_old;
+    pfn_t to;                /* the copy's new frame, allocated in G_COPY */
+    bool have_to;
 };
 
 static void migrate_run(struct task *t);
@@ -70,6 +73,7 @@ void migrate_list_start(struct task *t, const pfn_t *pfns, uint32_t n, unsigned 
     c->target = target_node;
     c->done = done;
     c->state = G_UNMAP;
+    c->have_to = false;
     g_array_set_size(c->ptes, 0);
     t->in_user = false;
     t->run = migrate_run;
@@ -93,6 +97,7 @@ static sim_time_t unmap_one(struct task *t, struct migrate_ctx *c)
     if (r.old & PTE_DIRTY)
         mem_frame(m->mem, pfn)->flags |= FRAME_DIRTY;
     mem_rmap_remove(m->mem, pfn, mm->id, r.vpn);
+    hazard_note(m, HZ_UNMAP, t->cpu, pfn, mm->id, r.vpn);
     g_array_append_val(c->ptes, r);
     c->cur_mm = mm;
     c->cur_vpn = r.vpn;
@@ -169,7 +174,7 @@ static void count_moved(struct task *t, struct migrate_ctx *c)
 static sim_time_t copy_one(struct task *t, struct migrate_ctx *c)
 {
     struct machine *m = t->m;
-    pfn_t from = c->src[c->i], to = mem_alloc(m->mem, c->target, t->cpu);
+    pfn_t from = c->src[c->i], to = c->to;
     unsigned src_node = mem_pfn_node(m->mem, from);
     sim_time_t cost;
 
@@ -185,6 +190,7 @@ static sim_time_t copy_one(struct task *t, struct migrate_ctx *c)
            machine_remote_extra(m, src_node, c->target, m->cfg->cost.page_copy_remote_extra_ns);
     cost += remap(m, c, c->i, to);
     mem_frame(m->mem, from)->flags = 0;
+    hazard_note(m, HZ_FREE, t->cpu, from, 0, 0);
     mem_free(m->mem, from, t->cpu);
     stats_add(m->st, m->ctr.pgfree, t->cpu, 1);
     count_moved(t, c);
@@ -224,7 +230,16 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             c->state = G_DONE;
             return false;
         }
-        cost = copy_one(t, c);
+        if (!c->have_to) {
+            /* The new frame; a flush its allocation needs (LUF) comes first. */
+            c->to = mem_alloc(m->mem, c->target, t->cpu);
+            c->have_to = true;
+            if (c->to != PFN_NONE && m->policy->page_alloc &&
+                m->policy->page_alloc(m->policy_priv, t, c->to, &cost))
+                return true;    /* back here with the frame */
+        }
+        c->have_to = false;
+        cost += copy_one(t, c);
         c->i++;
         cpu_step(t, cost, CT_MIGRATION);
         return true;

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "models/alloc.h"
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
@@ -82,6 +83,7 @@ static void zap_one(struct machine *m, struct mm *mm, struct zap_ctx *z, uint64_
 
     *pte = 0;
     mem_rmap_remove(m->mem, pfn, mm->id, vpn);
+    hazard_note(m, HZ_UNMAP, 0, pfn, mm->id, vpn);
     mm->rss_pages--;
     if (f->flags & FRAME_ANON) {
         if (f->mapcount == 0 && f->state == FRAME_LRU)
@@ -147,6 +149,7 @@ static sim_time_t free_gathered(struct task *t, struct zap_ctx *z)
         if (f->flags & FRAME_SWAPCACHE)
             pagecache_remove(m->pc, SWAP_FILE_ID, f->index);
         f->flags = 0;
+        hazard_note(m, HZ_FREE, t->cpu, pfn, 0, 0);
         mem_free(m->mem, pfn, t->cpu);
         stats_add(m->st, m->ctr.pgfree, t->cpu, 1);
         cost += m->cfg->cost.page_free_ns;

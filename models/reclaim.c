@@ -49,6 +49,17 @@ void reclaim_start(struct task *t, unsigned node, bool kswapd, uint32_t nr_to_re
     rc->done = done;
     t->in_user = false;
     t->run = reclaim_run;
+    /* Direct reclaim: memory pressure (LUF flushes what it deferred). */
+    if (!kswapd && t->m->policy->reclaim_start) {
+        sim_time_t cost = 0;
+
+        if (t->m->policy->reclaim_start(t->m->policy_priv, t, &cost))
+            return;     /* continues in reclaim_run at R_PASS */
+        if (cost) {
+            cpu_step(t, cost, CT_RECLAIM);
+            return;
+        }
+    }
     reclaim_run(t);
 }
 

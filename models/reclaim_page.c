@@ -5,6 +5,7 @@
 #include "models/reclaim_page.h"
 
 #include "models/alloc.h"
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/pagecache.h"
 #include "models/policy.h"
@@ -199,6 +200,7 @@ sim_time_t reclaim_unmap_one(struct task *t, struct reclaim_ctx *rc)
     if (rc->old_pte & PTE_DIRTY)
         f->flags |= FRAME_DIRTY;
     mem_rmap_remove(m->mem, pfn, mm->id, vpn);
+    hazard_note(m, HZ_UNMAP, t->cpu, pfn, mm->id, vpn);
     mm->rss_pages--;
     rc->cur_mm = mm;
     rc->cur_vpn = vpn;
@@ -231,6 +233,7 @@ static void writeback_done_ev(struct sim_engine *eng, void *ctx, uint64_t pfn)
 
     (void)eng;
     f->flags &= ~FRAME_WRITEBACK;
+    hazard_note(m, HZ_WRITEBACK_DONE, 0, (pfn_t)pfn, f->owner, f->index);
 }
 
 /* pageout(): clear dirty for I/O, start writeback, unlock; the folio goes
@@ -244,6 +247,7 @@ sim_time_t reclaim_pageout(struct task *t, struct reclaim_ctx *rc, pfn_t pfn)
 
     f->flags &= ~FRAME_DIRTY;
     f->flags |= FRAME_WRITEBACK;
+    hazard_note(m, HZ_WRITEBACK, t->cpu, pfn, f->owner, f->index);
     if (anon)
         stats_add(m->st, m->ctr.pgpgout, t->cpu, 1);
     sim_schedule(m->eng, io, writeback_done_ev, m, pfn);
@@ -275,6 +279,13 @@ sim_time_t reclaim_free_batch(struct task *t, struct reclaim_ctx *rc)
     sim_time_t cost = 0;
 
     for (uint32_t k = 0; k < rc->n_free; k++) {
+        /* A policy may keep the frame and free it later (LATR). */
+        if (m->policy->defer_free &&
+            m->policy->defer_free(m->policy_priv, t, rc->free_batch[k])) {
+            cost += m->cfg->cost.page_free_ns;
+            continue;
+        }
+        hazard_note(m, HZ_FREE, t->cpu, rc->free_batch[k], 0, 0);
         mem_free(m->mem, rc->free_batch[k], t->cpu);
         stats_add(m->st, m->ctr.pgfree, t->cpu, 1);
         cost += m->cfg->cost.page_free_ns;

@@ -224,6 +224,8 @@ static inline struct fx *fx_new(struct machine_cfg *cfg, const struct kernel_cfg
     return f;
 }
 
+static inline void fx_spy_free(struct fx *f);
+
 static inline void fx_free(struct fx *f)
 {
     /* Scripts belong to the fixture, not to their tasks (machine_free frees
@@ -232,6 +234,7 @@ static inline void fx_free(struct fx *f)
         if (g_ptr_array_find(f->scripts, f->m->tasks[i]->owner, NULL))
             f->m->tasks[i]->owner = NULL;
     machine_free(f->m);
+    fx_spy_free(f);     /* a policy spy (below), if one was installed */
     stats_free(f->st);
     sim_engine_free(f->eng);
     g_ptr_array_free(f->scripts, TRUE);
@@ -714,12 +717,14 @@ static inline void fx_probe_at(struct fx *f, sim_time_t at, fx_probe_fn *fn, voi
     sim_schedule_at(f->eng, at, fx_probe_ev, p, 0);
 }
 
-/* The policy spy: wraps the machine's policy, records every hook call
- * (time, CPU, arguments) and passes it on unchanged. Optional hooks the
- * wrapped policy lacks behave as if absent (batched_pending falls back to
- * mainline, pte_writable and page_alloc do nothing, except that
- * pte_writable charges spy->writable_cost). `probe`, if set, runs at each
- * call before the wrapped hook. Install right after fx_new. */
+/* The policy spy: wraps the machine's policy, records every call of the
+ * hooks below (time, CPU, arguments) and passes it on unchanged, with the
+ * policy's own private data (other hooks are the policy's, untouched).
+ * Optional hooks the policy lacks behave as if absent (batched_pending
+ * falls back to mainline, page_alloc does nothing, pte_writable does
+ * nothing but charge spy->writable_cost). `probe`, if set, runs at each
+ * call before the wrapped hook. One spy at a time (a test binary runs its
+ * tests one after another); fx_free frees it. */
 enum fx_hook {
     FX_H_PTE_CLEARED, FX_H_FLUSH_DIRTY, FX_H_FLUSH_PENDING, FX_H_BATCHED_PENDING,
     FX_H_PAGE_ALLOC, FX_H_PTE_WRITABLE, FX_H_NR
@@ -740,9 +745,8 @@ struct fx_spy;
 typedef void fx_spy_probe_fn(struct fx_spy *s, const struct fx_hook_call *c, struct task *t);
 
 struct fx_spy {
-    struct flush_policy_ops ops;         /* first: the machine frees the spy */
+    struct flush_policy_ops ops;         /* the machine's policy while installed */
     const struct flush_policy_ops *inner;
-    void *inner_priv;
     struct fx *f;
     GArray *calls;                       /* struct fx_hook_call */
     unsigned n[FX_H_NR];
@@ -751,9 +755,20 @@ struct fx_spy {
     void *arg;
 };
 
+static inline struct fx_spy **fx_spy_slot(void)
+{
+    static struct fx_spy *cur;
+
+    return &cur;
+}
+
 static inline struct fx_spy *fx_spy(struct fx *f)
 {
-    return f->m->policy_priv;
+    struct fx_spy *s = *fx_spy_slot();
+
+    assert_non_null(s);
+    assert_ptr_equal(s->f, f);
+    return s;
 }
 
 static inline const struct fx_hook_call *fx_spy_call(struct fx_spy *s, unsigned i)
@@ -775,134 +790,108 @@ static inline const struct fx_hook_call *fx_spy_nth(struct fx_spy *s, enum fx_ho
     return NULL;
 }
 
-static inline void fx_spy_rec(struct fx_spy *s, struct fx_hook_call c, struct task *t)
+static inline struct fx_spy *fx_spy_rec(struct fx_hook_call c, struct task *t)
 {
+    struct fx_spy *s = *fx_spy_slot();
+
     c.at = sim_now(t->m->eng);
     c.cpu = t->cpu;
     g_array_append_val(s->calls, c);
     s->n[c.hook]++;
     if (s->probe)
         s->probe(s, &c, t);
-}
-
-static inline void fx_spy_task_init(void *priv, struct machine *m, void *ts)
-{
-    struct fx_spy *s = priv;
-
-    if (s->inner->task_init)
-        s->inner->task_init(s->inner_priv, m, ts);
-}
-
-static inline void fx_spy_task_destroy(void *priv, void *ts)
-{
-    struct fx_spy *s = priv;
-
-    if (s->inner->task_destroy)
-        s->inner->task_destroy(s->inner_priv, ts);
-}
-
-static inline void fx_spy_detach(void *priv, struct machine *m)
-{
-    struct fx_spy *s = priv;
-
-    if (s->inner->detach)
-        s->inner->detach(s->inner_priv, m);
-    g_free(s->inner_priv);
-    g_array_free(s->calls, TRUE);
-}
-
-static inline void fx_spy_report(const void *priv, struct machine *m)
-{
-    const struct fx_spy *s = priv;
-
-    if (s->inner->report)
-        s->inner->report(s->inner_priv, m);
+    return s;
 }
 
 static inline bool fx_spy_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
                                       pte_t old, sim_time_t *cost_ns)
 {
-    struct fx_spy *s = priv;
+    struct fx_spy *s = fx_spy_rec((struct fx_hook_call){ .hook = FX_H_PTE_CLEARED,
+                                                          .mm_id = mm->id, .vpn = vpn,
+                                                          .old = old }, t);
 
-    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_PTE_CLEARED, .mm_id = mm->id, .vpn = vpn,
-                                         .old = old }, t);
-    return s->inner->pte_cleared(s->inner_priv, t, mm, vpn, old, cost_ns);
+    return s->inner->pte_cleared(priv, t, mm, vpn, old, cost_ns);
 }
 
 static inline bool fx_spy_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
 {
-    struct fx_spy *s = priv;
+    struct fx_spy *s = fx_spy_rec((struct fx_hook_call){ .hook = FX_H_FLUSH_DIRTY }, t);
 
-    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_FLUSH_DIRTY }, t);
-    return s->inner->flush_dirty(s->inner_priv, t, cost_ns);
+    return s->inner->flush_dirty(priv, t, cost_ns);
 }
 
 static inline bool fx_spy_flush_pending(void *priv, struct task *t, enum flush_point why,
                                         sim_time_t *cost_ns)
 {
-    struct fx_spy *s = priv;
+    struct fx_spy *s = fx_spy_rec((struct fx_hook_call){ .hook = FX_H_FLUSH_PENDING,
+                                                          .why = why }, t);
 
-    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_FLUSH_PENDING, .why = why }, t);
-    return s->inner->flush_pending(s->inner_priv, t, why, cost_ns);
+    return s->inner->flush_pending(priv, t, why, cost_ns);
 }
 
 static inline bool fx_spy_batched_pending(void *priv, struct task *t, struct mm *mm,
                                           sim_time_t *cost_ns)
 {
-    struct fx_spy *s = priv;
+    struct fx_spy *s = fx_spy_rec((struct fx_hook_call){ .hook = FX_H_BATCHED_PENDING,
+                                                          .mm_id = mm->id }, t);
 
-    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_BATCHED_PENDING, .mm_id = mm->id }, t);
     if (s->inner->batched_pending)
-        return s->inner->batched_pending(s->inner_priv, t, mm, cost_ns);
+        return s->inner->batched_pending(priv, t, mm, cost_ns);
     return policy_default_batched_pending(t->m, t, mm, cost_ns);
 }
 
 static inline bool fx_spy_page_alloc(void *priv, struct task *t, uint32_t pfn,
                                      sim_time_t *cost_ns)
 {
-    struct fx_spy *s = priv;
+    struct fx_spy *s = fx_spy_rec((struct fx_hook_call){ .hook = FX_H_PAGE_ALLOC, .pfn = pfn },
+                                  t);
 
-    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_PAGE_ALLOC, .pfn = pfn }, t);
-    return s->inner->page_alloc ? s->inner->page_alloc(s->inner_priv, t, pfn, cost_ns) : false;
+    return s->inner->page_alloc ? s->inner->page_alloc(priv, t, pfn, cost_ns) : false;
 }
 
 static inline bool fx_spy_pte_writable(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
                                        sim_time_t *cost_ns)
 {
-    struct fx_spy *s = priv;
+    struct fx_spy *s = fx_spy_rec((struct fx_hook_call){ .hook = FX_H_PTE_WRITABLE,
+                                                          .mm_id = mm->id, .vpn = vpn }, t);
 
-    fx_spy_rec(s, (struct fx_hook_call){ .hook = FX_H_PTE_WRITABLE, .mm_id = mm->id, .vpn = vpn },
-               t);
     if (s->inner->pte_writable)
-        return s->inner->pte_writable(s->inner_priv, t, mm, vpn, cost_ns);
+        return s->inner->pte_writable(priv, t, mm, vpn, cost_ns);
     *cost_ns += s->writable_cost;
     return false;
 }
 
+/* Install right after fx_new, before the run starts. */
 static inline struct fx_spy *fx_spy_install(struct fx *f)
 {
-    struct machine *m = f->m;
     struct fx_spy *s = g_new0(struct fx_spy, 1);
 
-    s->inner = m->policy;
-    s->inner_priv = m->policy_priv;
+    assert_null(*fx_spy_slot());
+    s->inner = f->m->policy;
     s->f = f;
     s->calls = g_array_new(FALSE, TRUE, sizeof(struct fx_hook_call));
     s->ops = *s->inner;
-    s->ops.task_init = fx_spy_task_init;
-    s->ops.task_destroy = fx_spy_task_destroy;
-    s->ops.attach = NULL;
-    s->ops.detach = fx_spy_detach;
-    s->ops.report = fx_spy_report;
     s->ops.pte_cleared = fx_spy_pte_cleared;
     s->ops.flush_dirty = fx_spy_flush_dirty;
     s->ops.flush_pending = fx_spy_flush_pending;
     s->ops.batched_pending = fx_spy_batched_pending;
     s->ops.page_alloc = fx_spy_page_alloc;
     s->ops.pte_writable = fx_spy_pte_writable;
-    m->policy = &s->ops;
-    m->policy_priv = s;
+    f->m->policy = &s->ops;
+    *fx_spy_slot() = s;
     return s;
+}
+
+/* Called by fx_free once the machine is gone. */
+static inline void fx_spy_free(struct fx *f)
+{
+    struct fx_spy *s = *fx_spy_slot();
+
+    if (!s || s->f != f)
+        return;
+    g_array_free(s->calls, TRUE);
+    g_free(s);
+    *fx_spy_slot() = NULL;
 }
 
 #endif
