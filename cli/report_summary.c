@@ -199,14 +199,15 @@ static const struct report_file report_files[] = {
     { "interrupts.txt", report_interrupts },
     { "vmstat.txt",     report_vmstat },
     { "perf-stat.csv",  report_perf_csv },
+    { "trace.txt",      report_trace },     /* last: only when the run traced */
 };
 #define REPORT_N_FILES G_N_ELEMENTS(report_files)
 
 /* Phase 1: every file's temporary, fully written. On failure none remain. */
-static int report_open_all(struct atomic_file *af, char **path, GString **text,
+static int report_open_all(struct atomic_file *af, char **path, GString **text, size_t n,
                            char *errbuf, size_t len)
 {
-    for (size_t i = 0; i < REPORT_N_FILES; i++) {
+    for (size_t i = 0; i < n; i++) {
         errno = 0;
         if (atomic_file_open(&af[i], path[i]) == 0 &&
             fwrite(text[i]->str, 1, text[i]->len, af[i].fp) == text[i]->len)
@@ -222,13 +223,14 @@ static int report_open_all(struct atomic_file *af, char **path, GString **text,
 }
 
 /* Phase 2: rename all; on a failure, remove the ones already renamed. */
-static int report_commit_all(struct atomic_file *af, char **path, char *errbuf, size_t len)
+static int report_commit_all(struct atomic_file *af, char **path, size_t n, char *errbuf,
+                             size_t len)
 {
-    for (size_t i = 0; i < REPORT_N_FILES; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (atomic_file_commit(&af[i]) == 0)
             continue;
         snprintf(errbuf, len, "cannot write '%s': %s", path[i], g_strerror(errno));
-        for (size_t j = i + 1; j < REPORT_N_FILES; j++)
+        for (size_t j = i + 1; j < n; j++)
             atomic_file_abort(&af[j]);
         for (size_t j = 0; j < i; j++)
             unlink(path[j]);
@@ -268,7 +270,7 @@ static void report_remove_new_dirs(const char *dir, const char *base)
     g_free(d);
 }
 
-static int report_write_files(const char *dir, GString **text, char *errbuf, size_t len)
+static int report_write_files(const char *dir, GString **text, size_t n, char *errbuf, size_t len)
 {
     struct atomic_file af[REPORT_N_FILES];
     char *path[REPORT_N_FILES];
@@ -276,15 +278,15 @@ static int report_write_files(const char *dir, GString **text, char *errbuf, siz
     int rc = -1;
 
     memset(af, 0, sizeof(af));
-    for (size_t i = 0; i < REPORT_N_FILES; i++)
+    for (size_t i = 0; i < n; i++)
         path[i] = g_build_filename(dir, report_files[i].name, NULL);
     if (mkdir_parents(dir) != 0)
         snprintf(errbuf, len, "cannot create directory '%s': %s", dir, g_strerror(errno));
-    else if (report_open_all(af, path, text, errbuf, len) == 0)
-        rc = report_commit_all(af, path, errbuf, len);
+    else if (report_open_all(af, path, text, n, errbuf, len) == 0)
+        rc = report_commit_all(af, path, n, errbuf, len);
     if (rc != 0)
         report_remove_new_dirs(dir, base);
-    for (size_t i = 0; i < REPORT_N_FILES; i++)
+    for (size_t i = 0; i < n; i++)
         g_free(path[i]);
     g_free(base);
     return rc;
@@ -294,13 +296,15 @@ int report_write_all(const struct run_output *out, const char *dir, bool print_s
                      char *errbuf, size_t len)
 {
     GString *text[REPORT_N_FILES];
+    size_t n = out->trace ? REPORT_N_FILES : REPORT_N_FILES - 1;
     int rc;
 
     for (size_t i = 0; i < REPORT_N_FILES; i++) {
         text[i] = g_string_new(NULL);
-        report_files[i].format(out, text[i]);
+        if (i < n)
+            report_files[i].format(out, text[i]);
     }
-    rc = report_write_files(dir, text, errbuf, len);
+    rc = report_write_files(dir, text, n, errbuf, len);
     if (rc == 0 && print_summary) {
         fputs(text[0]->str, stdout);
         fflush(stdout);

@@ -186,3 +186,9 @@ void report_perf_csv(const struct run_output *out, GString *s)
                                (uint64_t)out->duration_ns);
     }
 }
+
+void report_trace(const struct run_output *out, GString *s)
+{
+    if (out->trace)
+        g_string_append(s, out->trace);
+}

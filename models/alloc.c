@@ -1,6 +1,7 @@
 /* Page allocator front end and the per-CPU LRU-add batch. See alloc.h. */
 #include "models/alloc.h"
 
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/task.h"
 
@@ -62,29 +63,39 @@ enum lru_list lru_list_of(const struct frame *f, bool active)
 
 /* Moves the CPU's batch onto the LRU lists, taking each node's lru_lock
  * once per run of pages of that node (as folio_batch_move_lru relocks only
- * when the lruvec changes). */
+ * when the lruvec changes). An anon page unmapped while it waited here
+ * (zapped by MADV_DONTNEED or munmap right after its fault) had its last
+ * reference in the batch: folio_batch_move_lru's folios_put frees it. */
 sim_time_t lru_add_drain(struct machine *m, unsigned cpu)
 {
     pfn_t *buf = &m->lru_add_buf[(size_t)cpu * m->kcfg.lru_add_batch];
     sim_time_t cost = 0;
-    uint32_t run = 0;
+    uint32_t run = 0, freed = 0;
 
     for (uint32_t i = 0; i < m->lru_add_len[cpu]; i++) {
         struct frame *f = mem_frame(m->mem, buf[i]);
         unsigned node = mem_pfn_node(m->mem, buf[i]);
 
-        /* New pages start on the inactive list (workingset detection and
-         * refault activation are left out). */
-        mem_lru_add(m->mem, buf[i], lru_list_of(f, false));
-        run++;
-        if (i + 1 == m->lru_add_len[cpu] || mem_pfn_node(m->mem, buf[i + 1]) != node) {
+        if ((f->flags & FRAME_ANON) && !f->mapcount && !(f->flags & FRAME_SWAPCACHE)) {
+            f->flags = 0;
+            hazard_note(m, HZ_FREE, cpu, buf[i], 0, 0);
+            mem_free(m->mem, buf[i], cpu);
+            stats_add(m->st, m->ctr.pgfree, cpu, 1);
+            freed++;
+        } else {
+            /* New pages start on the inactive list (workingset detection
+             * and refault activation are left out). */
+            mem_lru_add(m->mem, buf[i], lru_list_of(f, false));
+            run++;
+        }
+        if (run && (i + 1 == m->lru_add_len[cpu] || mem_pfn_node(m->mem, buf[i + 1]) != node)) {
             cost = spinlock_irq_section(m, &m->lru_lock[node], cpu, cost,
                                         run * m->cfg->cost.lru_move_ns);
             run = 0;
         }
     }
     m->lru_add_len[cpu] = 0;
-    return cost;
+    return cost + freed * m->cfg->cost.page_free_ns;
 }
 
 sim_time_t lru_add(struct machine *m, unsigned cpu, pfn_t pfn)

@@ -270,6 +270,13 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
     cpu_account_switch(m, c, c->cat);
     c->stolen_ns += h;
     c->irq_busy_until = now + h;
+    /* The handler did work (a flush): the interrupted thread's quantum was
+     * predicted against the TLB as it was. End it so that the next one is
+     * predicted from here, and an access that now misses and faults starts
+     * its fault on time rather than at the old quantum's end. */
+    if (h > m->cfg->cost.irq_entry_exit_ns && c->curr && c->curr->in_user &&
+        c->curr->step_ev)
+        cpu_step(c->curr, 0, CT_APP);
 }
 
 void cpu_irq(struct machine *m, unsigned cpu, enum irq_kind kind)

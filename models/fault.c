@@ -103,14 +103,19 @@ static bool numa_hinting_fault(struct task *t, struct fault_ctx *fc, pte_t *pte)
     struct frame *f = mem_frame(m->mem, pfn);
     unsigned from = mem_pfn_node(m->mem, pfn), to = m->cpu[t->cpu].node;
 
-    *pte &= ~PTE_NUMA;
     fc->state = F_DONE;
-    if (m->cfg->node[from].has_cpus || f->state != FRAME_LRU || f->mapcount != 1)
+    if (m->cfg->node[from].has_cpus || f->state != FRAME_LRU || f->mapcount != 1) {
+        *pte &= ~PTE_NUMA;
         return false;
+    }
     if (mem_node_free(m->mem, to) <= mem_wmark(m->mem, to, WMARK_HIGH)) {
+        *pte &= ~PTE_NUMA;
         alloc_wake_kswapd(m, to);
         return false;
     }
+    /* do_numa_page migrates with the PTE still PROT_NONE, so unmapping it
+     * needs no flush (pte_accessible); remove_migration_pte (remap)
+     * restores the protection, also when the migration fails. */
     /* numamigrate_isolate_folio (its one lru_lock section is left out) */
     mem_lru_del(m->mem, pfn);
     f->flags |= FRAME_LOCKED;

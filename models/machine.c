@@ -279,5 +279,7 @@ void machine_free(struct machine *m)
     g_free(m->lru_lock);
     g_free(m->demote_target);
     g_free(m->failure);
+    if (m->trace)
+        g_string_free(m->trace, TRUE);
     g_free(m);
 }

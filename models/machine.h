@@ -60,6 +60,7 @@ struct machine {
     void *policy_priv;
     struct hazard_log *hazards;
     struct flush_req *req_free;     /* pooled shootdown requests */
+    struct flush_req *req_all;      /* every request allocated (freed at the end, in flight or not) */
     uint16_t *zonelist;             /* n_nodes x n_nodes: fallback order by distance */
     uint32_t *lru_add_len;          /* per CPU: pages in its LRU-add batch */
     pfn_t *lru_add_buf;             /* per CPU: kcfg.lru_add_batch slots */
@@ -71,6 +72,8 @@ struct machine {
     struct file_info *files;        /* by file id; id 0 is the swap cache */
     uint32_t n_files;
     char *failure;                  /* set when the run must stop: out of memory */
+    GString *trace;                 /* tlb_flush events in ftrace text (trace.c) */
+    uint64_t trace_max, trace_n, trace_dropped;
     bool arm64;                     /* broadcast TLBI machine */
 };
 

@@ -10,7 +10,7 @@
 #include "models/reclaim.h"
 #include "models/shootdown.h"
 
-enum mstate { M_TABLE, M_PENDING, M_ISOLATE, M_FINISH, M_DONE };
+enum mstate { M_TABLE, M_PENDING, M_ISOLATE, M_RECLAIM, M_FINISH, M_DONE };
 
 struct madv_ctx {
     enum mstate state;
@@ -19,6 +19,7 @@ struct madv_ctx {
     sim_time_t lock_ns;            /* lru_lock time of the last isolation */
     task_run_fn *done;
     pfn_t list[PTES_PER_TABLE];
+    uint32_t n;                    /* folios isolated from the current table */
 };
 
 static void madv_run(struct task *t);
@@ -92,7 +93,7 @@ static bool madv_advance(struct task *t, struct madv_ctx *c)
                 ? m->policy->batched_pending(m->policy_priv, t, t->mm, &cost)
                 : policy_default_batched_pending(m, t, t->mm, &cost))
             return true;
-        return false;
+        return cost && (cpu_step(t, cost, CT_RECLAIM), true);  /* the hook's time (policy.h) */
     case M_ISOLATE:
         hi = (c->cur | (PTES_PER_TABLE - 1)) + 1;
         hi = hi < c->end ? hi : c->end;
@@ -100,12 +101,15 @@ static bool madv_advance(struct task *t, struct madv_ctx *c)
         cost = (hi - c->cur) * m->cfg->cost.reclaim_scan_ns / 8 + c->lock_ns;  /* PTE scan, ~8 per line */
         c->lock_ns = 0;
         c->cur = hi;
-        c->state = M_TABLE;
-        if (n) {
-            reclaim_list_start(t, c->list, n, madv_run);
-            return true;
-        }
+        c->n = n;
+        /* The scan and the isolations take their time before reclaim of the
+         * table starts (they were dropped when the table had folios). */
+        c->state = n ? M_RECLAIM : M_TABLE;
         cpu_step(t, cost ? cost : 1, CT_RECLAIM);
+        return true;
+    case M_RECLAIM:
+        c->state = M_TABLE;
+        reclaim_list_start(t, c->list, c->n, madv_run);
         return true;
     case M_FINISH:
         c->state = M_DONE;

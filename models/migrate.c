@@ -219,6 +219,8 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
         return true;
     case G_UNMAP_HOOK:
         c->state = G_UNMAP;
+        if (!pte_accessible(c->cur_mm, c->cur_old))
+            return false;       /* PROT_NONE (NUMA hinting): nothing cached */
         return m->policy->pte_cleared(m->policy_priv, t, c->cur_mm, c->cur_vpn, c->cur_old, &cost)
                || (cost && (cpu_step(t, cost, CT_MIGRATION), true));
     case G_FLUSH:

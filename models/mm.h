@@ -77,4 +77,14 @@ pte_t *mm_pte(struct mm *mm, uint64_t vpn, bool alloc);
 /* The 512-entry table holding vpn (entry 0 maps vpn & ~511), or NULL. */
 pte_t *mm_pte_table(struct mm *mm, uint64_t vpn, bool alloc);
 
+/* x86 pte_accessible(): a TLB may cache the old PTE only if it was present
+ * and not PROT_NONE (NUMA hinting), or PROT_NONE while an mmu_gather of the
+ * mm is in flight (the PROT_NONE change may not be flushed yet). Reclaim and
+ * migration ask the flush policy about a cleared PTE only when it was
+ * accessible (set_tlb_ubc_flush_pending, Huang Ying 4d4b6d66db63). */
+static inline bool pte_accessible(const struct mm *mm, pte_t p)
+{
+    return pte_present(p) && (!(p & PTE_NUMA) || mm->tlb_flush_pending);
+}
+
 #endif

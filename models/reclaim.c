@@ -138,7 +138,8 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
     case R_UNMAP_HOOK:
         rc->state = mem_frame(m->mem, rc->list[rc->i])->rmap != RMAP_NONE ? R_UNMAP
                                                                             : R_AFTER_UNMAP;
-        if (p->pte_cleared(m->policy_priv, t, rc->cur_mm, rc->cur_vpn, rc->old_pte, &cost))
+        if (pte_accessible(rc->cur_mm, rc->old_pte) &&
+            p->pte_cleared(m->policy_priv, t, rc->cur_mm, rc->cur_vpn, rc->old_pte, &cost))
             return true;
         return step(t, cost);
     case R_AFTER_UNMAP:
@@ -173,8 +174,12 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
                            MR_DEMOTION, reclaim_run);
         return true;
     case R_DEMOTED:
-        /* demoted folios count as reclaimed: their frames were freed */
+        /* demoted folios count as reclaimed: their frames were freed, and
+         * shrink_inactive_list counts them in pgsteal (nr_reclaimed
+         * includes nr_demoted) */
         rc->nr_reclaimed += migrate_last_moved(t);
+        stats_add(m->st, rc->kswapd ? m->ctr.pgsteal_kswapd : m->ctr.pgsteal_direct, t->cpu,
+                  migrate_last_moved(t));
         if (migrate_last_moved(t))
             rc->idle_passes = 0;
         rc->n_demote = 0;

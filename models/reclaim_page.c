@@ -169,7 +169,9 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
         return cost;
     }
     if ((f->flags & FRAME_ANON) && !m->kcfg.swap) {
-        putback(rc, pfn, true);     /* no swap: anon folios cannot be reclaimed */
+        /* no swap: add_to_swap fails, activate_locked (counts pgactivate) */
+        stats_add(m->st, m->ctr.pgactivate, t->cpu, 1);
+        putback(rc, pfn, true);
         return cost;
     }
     if ((f->flags & FRAME_ANON) && !(f->flags & FRAME_SWAPCACHE)) {

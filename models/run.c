@@ -12,6 +12,7 @@
 #include "models/hazard.h"
 #include "models/machine.h"
 #include "models/scenario.h"
+#include "models/trace.h"
 #include "sim/engine.h"
 #include "sim/stats.h"
 
@@ -104,6 +105,7 @@ static int run_window(struct scenario *sc, struct machine *m, struct sampler *s)
     account_all(m);
     stats_reset(m->st);
     s->start_ns = sim_now(m->eng);
+    trace_start(m, sc->trace_events);
     snapshot(s, s->start_ns);
     sim_schedule(m->eng, s->bucket_ns, series_ev, s, 0);
     sim_schedule(m->eng, s->snapshot_ns, snapshot_ev, s, 0);
@@ -151,6 +153,7 @@ int run_execute(struct scenario *sc, struct run_output *out, char *errbuf, size_
         m->policy->report(m->policy_priv, m);
     out->hazards_checked = stats_total(st, m->ctr.app_accesses);
     hazard_log_export(m->hazards, out);
+    out->trace = trace_take(m, &out->trace_events, &out->trace_dropped);
     out->n_snap = s.snaps->len;
     out->snap = (struct irq_snapshot *)(void *)g_array_free(s.snaps, FALSE);
     out->st = st;
@@ -177,5 +180,6 @@ void run_output_destroy(struct run_output *out)
     g_free(out->machine_summary);
     g_free(out->policy_name);
     g_free(out->arch);
+    g_free(out->trace);
     memset(out, 0, sizeof(*out));
 }

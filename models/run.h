@@ -51,6 +51,8 @@ struct run_output {
     struct hazard_report *hazard;
     size_t n_hazard;
     uint64_t hazards_checked;            /* accesses the checker examined */
+    char *trace;                         /* trace.txt text, NULL when not tracing */
+    uint64_t trace_events, trace_dropped;
 };
 
 /* Loads a scenario file, applies `--set` assignments (scenario keys, and

@@ -188,7 +188,8 @@ static int load_timing(struct scenario *sc, bool has_seed, uint64_t seed, struct
         cfg_get_time_ns(out, "timeseries_bucket_ms", false, SIM_MS, SIM_US, 3600 * SIM_S,
                         &sc->bucket_ns, err) ||
         cfg_get_time_ns(out, "snapshot_ms", false, SIM_MS, SIM_US, 3600 * SIM_S,
-                        &sc->snapshot_ns, err))
+                        &sc->snapshot_ns, err) ||
+        cfg_get_u64(out, "trace_events", false, 0, 100000000, &sc->trace_events, err))
         return -1;
     /* Longer than the window (a sweep that shortens it): one per window. */
     if (sc->bucket_ns > sc->duration_ns)

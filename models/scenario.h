@@ -20,6 +20,7 @@ struct scenario {
     void *policy_priv;              /* configured; handed to the machine by run_execute */
     uint64_t seed;
     sim_time_t duration_ns, warmup_ns, bucket_ns, snapshot_ns;
+    uint64_t trace_events;          /* output.trace_events: 0 = no trace.txt */
     struct workload_cfg *wl;
     uint32_t n_wl;
 };

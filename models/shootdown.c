@@ -9,11 +9,13 @@
 
 #include "models/bug.h"
 #include "models/cpu.h"
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/mm.h"
 #include "models/switch_mm.h"
 #include "models/task.h"
 #include "models/tlb.h"
+#include "models/trace.h"
 #include "sim/engine.h"
 
 /* arm64 MAX_DVM_OPS (= PTRS_PER_PTE): longer ranges become one ASID flush. */
@@ -21,20 +23,23 @@
 
 static void dsb_step(struct machine *m, struct task *t, sim_time_t extra_ns);
 
+/* Requests are pooled; every one ever allocated is also on m->req_all so
+ * that sd_destroy frees those still in flight when a run stops (queued on a
+ * csd list or waiting for acks). */
 static struct flush_req *req_alloc(struct machine *m)
 {
     struct flush_req *r = m->req_free;
-    struct sd_page *pages = NULL;
-    uint32_t cap = 0;
 
     if (r) {
         m->req_free = r->next_free;
-        pages = r->pages;       /* a page-list buffer stays for reuse */
-        cap = r->cap_pages;
     } else {
         r = g_new0(struct flush_req, 1);
+        r->next_all = m->req_all;
+        m->req_all = r;
     }
-    *r = (struct flush_req){ .pages = pages, .cap_pages = cap };
+    /* the page-list buffer and the req_all link stay for reuse */
+    *r = (struct flush_req){ .pages = r->pages, .cap_pages = r->cap_pages,
+                             .next_all = r->next_all };
     return r;
 }
 
@@ -47,14 +52,16 @@ static void req_release(struct machine *m, struct flush_req *r)
 void sd_init(struct machine *m)
 {
     m->req_free = NULL;
+    m->req_all = NULL;
 }
 
 void sd_destroy(struct machine *m)
 {
-    while (m->req_free) {
-        struct flush_req *r = m->req_free;
+    m->req_free = NULL;
+    while (m->req_all) {
+        struct flush_req *r = m->req_all;
 
-        m->req_free = r->next_free;
+        m->req_all = r->next_all;
         g_free(r->pages);
         g_free(r);
     }
@@ -162,7 +169,10 @@ static void ack_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
         finish_req(m, r);
 }
 
-static void count_flush_event(struct machine *m, unsigned cpu, enum tlb_flush_reason why)
+/* One tlb:tlb_flush event: counted by reason, traced, and journalled for
+ * the hazard checker. pages: invalidated count, or -1 for a full flush. */
+static void count_flush_event(struct machine *m, unsigned cpu, enum tlb_flush_reason why,
+                              int64_t pages)
 {
     static const size_t off[] = {
         [TLB_FLUSH_ON_TASK_SWITCH] = offsetof(struct machine_counters, tlb_flush_task_switch),
@@ -175,6 +185,9 @@ static void count_flush_event(struct machine *m, unsigned cpu, enum tlb_flush_re
 
     stats_add(m->st, m->ctr.tlb_flush, cpu, 1);
     stats_add(m->st, id, cpu, 1);
+    trace_tlb_flush(m, cpu, pages, why);
+    if (why != TLB_REMOTE_SEND_IPI)
+        hazard_note(m, HZ_FLUSH, cpu, PFN_NONE, m->cpu[cpu].loaded_mm, 0);
 }
 
 sim_time_t sd_local_full_flush(struct machine *m, unsigned cpu, enum tlb_flush_reason why)
@@ -183,7 +196,7 @@ sim_time_t sd_local_full_flush(struct machine *m, unsigned cpu, enum tlb_flush_r
 
     tlb_invalidate_asid(c->tlb, c->loaded_asid);
     stats_add(m->st, m->ctr.nr_tlb_local_flush_all, cpu, 1);
-    count_flush_event(m, cpu, why);
+    count_flush_event(m, cpu, why, -1);
     return m->cfg->cost.full_flush_ns;
 }
 
@@ -193,7 +206,8 @@ sim_time_t sd_local_full_flush(struct machine *m, unsigned cpu, enum tlb_flush_r
 static sim_time_t do_flush(struct machine *m, struct cpu *c, const struct flush_req *req,
                            uint64_t local_gen, uint64_t mm_gen, bool local)
 {
-    enum tlb_flush_reason why = local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN;
+    enum tlb_flush_reason why = !local ? TLB_REMOTE_SHOOTDOWN
+                              : req->mm ? TLB_LOCAL_MM_SHOOTDOWN : TLB_LOCAL_SHOOTDOWN;
     bool partial = req->end_vpn != FLUSH_ALL && (!m->kcfg.tlb_gen ||
                    (req->new_gen == local_gen + 1 && req->new_gen == mm_gen));
     uint64_t n;
@@ -202,7 +216,7 @@ static sim_time_t do_flush(struct machine *m, struct cpu *c, const struct flush_
         tlb_invalidate_asid(c->tlb, c->loaded_asid);
         if (local)
             stats_add(m->st, m->ctr.nr_tlb_local_flush_all, c->id, 1);
-        count_flush_event(m, c->id, why);
+        count_flush_event(m, c->id, why, -1);
         return m->cfg->cost.full_flush_ns;
     }
     n = req->end_vpn - req->start_vpn;
@@ -210,7 +224,7 @@ static sim_time_t do_flush(struct machine *m, struct cpu *c, const struct flush_
         tlb_invalidate_page(c->tlb, c->loaded_asid, v);
     if (local)
         stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
-    count_flush_event(m, c->id, why);
+    count_flush_event(m, c->id, why, (int64_t)n);
     return n * m->cfg->cost.invlpg_ns;
 }
 
@@ -232,7 +246,7 @@ static sim_time_t handle_pages_any_asid(struct machine *m, struct cpu *c,
         return 0;
     if (local)
         stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
-    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN);
+    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN, (int64_t)n);
     return n * m->cfg->cost.invlpg_ns;
 }
 
@@ -279,7 +293,7 @@ static sim_time_t handle_pages(struct machine *m, struct cpu *c, const struct fl
         if (local)
             return sd_local_full_flush(m, c->id, TLB_LOCAL_SHOOTDOWN);
         tlb_invalidate_asid(c->tlb, c->loaded_asid);
-        count_flush_event(m, c->id, TLB_REMOTE_SHOOTDOWN);
+        count_flush_event(m, c->id, TLB_REMOTE_SHOOTDOWN, -1);
         return m->cfg->cost.full_flush_ns;
     }
     for (uint32_t i = 0; i < req->n_pages; i++) {
@@ -291,7 +305,7 @@ static sim_time_t handle_pages(struct machine *m, struct cpu *c, const struct fl
     slot->gen = covered;
     if (local)
         stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
-    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN);
+    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN, (int64_t)n);
     return n * m->cfg->cost.invlpg_ns;
 }
 
@@ -396,7 +410,9 @@ static bool issue(struct machine *m, struct task *t, struct flush_req *r,
      * a flush whose other CPUs are all lazy counts without an IPI. */
     if (mask_has_other(mask, self)) {
         stats_add(m->st, m->ctr.nr_tlb_remote_flush, self, 1);
-        count_flush_event(m, self, TLB_REMOTE_SEND_IPI);
+        count_flush_event(m, self, TLB_REMOTE_SEND_IPI,
+                          r->n_pages ? (int64_t)r->n_pages
+                          : r->end_vpn == FLUSH_ALL ? -1 : (int64_t)(r->end_vpn - r->start_vpn));
     }
     if (n_targets) {
         cpumask_for_each(c, mask) {

@@ -57,6 +57,7 @@ struct flush_req {
     struct task *waiter;
     sim_time_t issued_at, min_done; /* min_done: sends + local flush end */
     struct flush_req *next_free;
+    struct flush_req *next_all;  /* machine.req_all: kept across reuse */
 };
 
 /* flush_tlb_mm_range(mm, start, start + n_pages): gen++, targets chosen by

@@ -11,6 +11,7 @@
 #include "models/shootdown.h"
 #include "models/task.h"
 #include "models/tlb.h"
+#include "models/trace.h"
 
 /* The tlb:tlb_flush tracepoint only: switch_mm_irqs_off counts no vmstat
  * event (NR_TLB_LOCAL_FLUSH_ALL is flush_tlb_func's, for a local full flush). */
@@ -18,6 +19,7 @@ static void count_task_switch_flush(struct machine *m, struct cpu *c)
 {
     stats_add(m->st, m->ctr.tlb_flush, c->id, 1);
     stats_add(m->st, m->ctr.tlb_flush_task_switch, c->id, 1);
+    trace_tlb_flush(m, c->id, -1, 0);
 }
 
 uint32_t switch_mm_asid_of(const struct machine *m, const struct cpu *c, const struct mm *mm)

@@ -22,7 +22,9 @@
 /* Entries before heap[1] in the allocation, so that &heap[1] is aligned. */
 #define EVQ_HEAD_PAD (EVQ_LINE / sizeof(struct evq_entry) - 1)
 /* Entries (16 bytes each) beyond which pops prefetch: 1 MiB. */
+#ifndef EVQ_PREFETCH_MIN
 #define EVQ_PREFETCH_MIN 65536
+#endif
 
 /* Arrays from this size up are 2 MiB aligned and asked to use huge pages. */
 #define EVQ_HUGE (2u << 20)
@@ -35,6 +37,10 @@ _Static_assert(EVQ_LINE % sizeof(struct evq_entry) == 0, "entries tile a line");
  * flips, and a mispredicted branch costs more than evaluating both halves. */
 static inline size_t evq_less(const struct evq_entry *a, const struct evq_entry *b)
 {
+#ifdef EVQ_U128
+    __extension__ typedef unsigned __int128 u128;
+    return ((u128)a->when << 64 | a->key) < ((u128)b->when << 64 | b->key);
+#endif
     return (size_t)(a->when < b->when) |
            ((size_t)(a->when == b->when) & (size_t)(a->key < b->key));
 }
@@ -52,7 +58,7 @@ static void *evq_alloc(size_t bytes)
     if (posix_memalign(&p, align, bytes) != 0)
         g_error("%s:%d: event queue: out of memory for %zu bytes",
                 __FILE__, __LINE__, bytes);
-#ifdef MADV_HUGEPAGE
+#if defined(MADV_HUGEPAGE) && !defined(EVQ_NO_HUGE)
     if (align == EVQ_HUGE)
         (void)madvise(p, bytes & ~(size_t)(EVQ_HUGE - 1), MADV_HUGEPAGE);
 #endif
@@ -204,9 +210,12 @@ static inline size_t evq_min_child(const struct evq_entry *h, size_t c, size_t e
 /* Places x into the hole at index 0 of a heap of n entries. Once the heap
  * outgrows the caches, the four grandchild families (one line each) start
  * loading while this level's comparisons run; below that prefetching only
- * costs. */
-static void evq_sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
+ * costs. As soon as the new head is known (after the first level), its
+ * payload starts loading too: the next pop reads it, and by then the rest of
+ * this sift and the caller's handler have hidden most of the miss. */
+static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
 {
+    struct evq_entry *h = q->heap;
     bool prefetch = n >= EVQ_PREFETCH_MIN;
     size_t i = 0;
 
@@ -226,19 +235,19 @@ static void evq_sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
         if (!evq_less(&h[m], &x))
             break;
         h[i] = h[m];
+        if (i == 0)
+            __builtin_prefetch(&q->slab[h[0].key & q->slot_mask]);
         i = m;
     }
     h[i] = x;
+    if (i == 0)
+        __builtin_prefetch(&q->slab[x.key & q->slot_mask]);
 }
 
 void evq_remove_head(struct evq *q)
 {
     size_t n = --q->len;
 
-    if (n > 0) {
-        evq_sift_down(q->heap, n, q->heap[n]);
-        /* The next pop reads the new head's payload: start loading it while
-         * the caller runs the current handler. */
-        __builtin_prefetch(&q->slab[q->heap[0].key & q->slot_mask]);
-    }
+    if (n > 0)
+        evq_sift_down(q, n, q->heap[n]);
 }

@@ -36,6 +36,9 @@ struct evq_payload {
     sim_handler_fn *fn;
     void *ctx;
     uint64_t arg;
+#ifdef EVQ_SLAB32
+    uint64_t pad;
+#endif
 };
 
 /* A popped event. */

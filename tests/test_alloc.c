@@ -158,12 +158,16 @@ static void test_alloc_below_min_everywhere_reclaims(void **state)
     fx_free(f);
 }
 
-/* A new page of the given kind on node (not on any list yet). */
+/* A new page of the given kind on node (not on any list yet); an anon one
+ * is mapped (as a fault maps it before queueing it), by a throwaway mm. */
 static pfn_t new_page(struct fx *f, unsigned node, bool anon)
 {
+    static uint64_t vpn;
     pfn_t pfn = fx_frame(f, node);
 
     mem_frame(f->m->mem, pfn)->flags = anon ? FRAME_ANON : 0;
+    if (anon)
+        mem_rmap_add(f->m->mem, pfn, 1, vpn++);
     return pfn;
 }
 
@@ -280,6 +284,33 @@ static void test_lru_add_drain_lock_sections(void **state)
     fx_free(f);
 }
 
+/* An anon page unmapped while in the batch (zapped right after its fault)
+ * is freed by the drain (the batch held its last reference), not put on
+ * the LRU; the pages around it are added as usual. The free costs
+ * page_free_ns after the lock sections. */
+static void test_lru_add_drain_frees_unmapped_anon(void **state)
+{
+    struct machine_cfg *cfg = fx_cfg_x86();
+    struct fx *f;
+    pfn_t p[3], out[2];
+
+    cfg->cost.lru_move_ns = 10;
+    f = fx_new(cfg, NULL, "batch_full", NULL);
+    for (unsigned i = 0; i < 3; i++) {
+        p[i] = new_page(f, 0, true);
+        lru_add(f->m, 0, p[i]);
+    }
+    mem_rmap_remove(f->m->mem, p[1], 1, mem_rmap_entry(f->m->mem,
+                                                       mem_frame(f->m->mem, p[1])->rmap)->vpn);
+    FX_EQ(lru_add_drain(f->m, 0), 2 * 10 + 130);
+    assert_true(fx_is_free(f, p[1]));
+    FX_EQ(FX_CPU(f, pgfree, 0), 1);
+    FX_EQ(fx_lru_from_tail(f, 0, LRU_INACTIVE_ANON, out, 2), 2);
+    FX_EQ(out[0], p[0]);
+    FX_EQ(out[1], p[2]);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_lru_add_batch_drains_in_order),
         cmocka_unit_test(test_lru_add_batch_size_is_configurable),
         cmocka_unit_test(test_lru_add_drain_lock_sections),
+        cmocka_unit_test(test_lru_add_drain_frees_unmapped_anon),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,8 +22,17 @@
  * or a PTE that changed) except pages still waiting in a batch; only CPUs
  * that were in some mm_cpumask received a shootdown interrupt; every flush
  * that blocked resumed its task exactly once; hazards_found is 0 unless the
- * dirty rule is off. No policy is exempt (no LUF-style policy yet: one
- * would be allowed read-only entries to free, unchanged frames). */
+ * dirty rule is off. Two kinds of policy keep a weaker rule, recognised by
+ * the hooks they have, not by name:
+ *   - one that frees frames late itself (defer_free: LATR) may leave the
+ *     translations of freed folios cached past flush_pending, but not past
+ *     the frame's release: once the frame is free or reused, no usable
+ *     entry may remain;
+ *   - one that vouches for stale loads of free frames (stale_read_ok: LUF)
+ *     may leave read-only translations cached past flush_pending while the
+ *     frame is free and the policy vouches for it; its page_alloc hook must
+ *     have removed them when it returns (or its task resumes).
+ * Such deferred translations are re-checked every few hooks and at the end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,6 +76,8 @@ struct wait {
     task_run_fn *run;
     GArray *check;          /* struct pend, may be NULL */
     const char *hook;
+    bool deferrable;        /* see check_pend */
+    uint32_t alloc_pfn;     /* page_alloc: the frame handed out, else PFN_NONE */
 };
 
 static struct contract {
@@ -78,6 +89,10 @@ static struct contract {
     GHashTable *pending;    /* struct task * -> GArray of struct pend */
     GHashTable *waits;      /* struct task * -> struct wait * */
     bool *in_mask;          /* per CPU: seen in some mm_cpumask */
+    bool lazy_free;         /* the policy has defer_free */
+    bool ro_free_ok;        /* the policy has stale_read_ok */
+    GArray *deferred;       /* struct pend: checked later (see above) */
+    unsigned hooks;
     uint64_t blocked, resumed, checked, violations, ipi_outside;
     char first[512];
 } C;
@@ -95,6 +110,10 @@ static void violation(const char *fmt, ...)
     va_end(ap);
 }
 
+static void check_deferred(uint32_t pfn, const char *when);
+
+/* Called at every hook: the CPUs in some mm_cpumask, and now and then the
+ * deferred translations. */
 static void note_masks(void)
 {
     struct machine *m = C.m;
@@ -103,6 +122,8 @@ static void note_masks(void)
     for (uint32_t i = 1; i < m->n_mms; i++)
         cpumask_for_each(c, &m->mms[i]->cpumask)
             C.in_mask[c] = true;
+    if (C.deferred && C.deferred->len && ++C.hooks % 32 == 0)
+        check_deferred(PFN_NONE, "later");
 }
 
 /* Whether CPU c could use its cached translation of (mm, vpn) -> pfn
@@ -129,19 +150,43 @@ static bool backed(const struct mm *mm, uint64_t vpn, const struct tlb_hit *h)
            (!h->writable || (*pte & PTE_WRITE)) && (!h->dirty || (*pte & PTE_DIRTY));
 }
 
-static void check_pend(const struct pend *e, const char *after)
+/* The first CPU that can still use the translation e removed, or -1. */
+static int cached_by(const struct pend *e, struct tlb_hit *h, uint32_t *asid_out)
 {
     struct machine *m = C.m;
 
-    C.checked++;
     for (unsigned i = 0; i < m->n_cpus; i++) {
         const struct cpu *c = &m->cpu[i];
         uint32_t asid = switch_mm_asid_of(m, c, e->mm);
-        struct tlb_hit h;
 
-        if (asid == ASID_NONE || !tlb_probe(c->tlb, (uint16_t)asid, e->vpn, &h) ||
-            h.pfn != e->pfn || backed(e->mm, e->vpn, &h) || !usable(c, e->mm, asid, e->gen))
+        if (asid == ASID_NONE || !tlb_probe(c->tlb, (uint16_t)asid, e->vpn, h) ||
+            h->pfn != e->pfn || backed(e->mm, e->vpn, h) || !usable(c, e->mm, asid, e->gen))
             continue;
+        *asid_out = asid;
+        return (int)i;
+    }
+    return -1;
+}
+
+/* `deferrable`: a flush point a lazy-free or read-only-free policy may
+ * leave translations behind (see the file comment); they are kept for
+ * check_deferred. */
+static void check_pend(const struct pend *e, const char *after, bool deferrable)
+{
+    struct machine *m = C.m;
+    struct tlb_hit h;
+    uint32_t asid = 0;
+    int i;
+
+    C.checked++;
+    i = cached_by(e, &h, &asid);
+    if (i >= 0 && deferrable && (C.lazy_free || (C.ro_free_ok && !h.writable))) {
+        g_array_append_val(C.deferred, *e);
+        return;
+    }
+    if (i >= 0) {
+        const struct cpu *c = &m->cpu[i];
+
         violation("%s: after %s at %" PRIu64 " ns, cpu %u still caches mm %" PRIu32
                   " vpn %#" PRIx64 " -> pfn %" PRIu32 "%s (slot %u gen %" PRIu64 ", cleared at "
                   "gen %" PRIu64 ", mm gen %" PRIu64 ", %s)", C.config, after,
@@ -151,10 +196,52 @@ static void check_pend(const struct pend *e, const char *after)
     }
 }
 
-static void check_list(GArray *l, const char *after)
+static void check_list(GArray *l, const char *after, bool deferrable)
 {
     for (guint i = 0; l && i < l->len; i++)
-        check_pend(&g_array_index(l, struct pend, i), after);
+        check_pend(&g_array_index(l, struct pend, i), after, deferrable);
+}
+
+/* Deferred translations: dropped once no CPU can use them; a violation
+ * once their frame is free and the policy does not vouch for a read-only
+ * entry to it (§7: "freed" only with no entry left), or, for `pfn` !=
+ * PFN_NONE, once that frame was handed out by page_alloc. A frame still held
+ * (isolated, or kept on an LRU by its owner) may keep them. */
+static void check_deferred(uint32_t pfn, const char *when)
+{
+    struct machine *m = C.m;
+    guint k = 0;
+
+    for (guint j = 0; j < C.deferred->len; j++) {
+        const struct pend *e = &g_array_index(C.deferred, struct pend, j);
+        const struct frame *f = mem_frame(m->mem, e->pfn);
+        bool is_free = f->state == FRAME_FREE || f->state == FRAME_PCP, bad;
+        struct tlb_hit h;
+        uint32_t asid = 0;
+        int i;
+
+        if (pfn != PFN_NONE && e->pfn != pfn) {
+            g_array_index(C.deferred, struct pend, k++) = *e;
+            continue;
+        }
+        i = cached_by(e, &h, &asid);
+        if (i < 0)
+            continue;       /* gone: nothing more to check */
+        if (pfn != PFN_NONE)
+            bad = true;
+        else
+            bad = is_free && !(C.ro_free_ok && !h.writable &&
+                               C.real->stale_read_ok(m->policy_priv, m, e->pfn));
+        if (!bad) {
+            g_array_index(C.deferred, struct pend, k++) = *e;
+            continue;
+        }
+        violation("%s: %s at %" PRIu64 " ns, cpu %d still caches mm %" PRIu32 " vpn %#" PRIx64
+                  " -> pfn %" PRIu32 "%s, whose frame is %s", C.config, when, sim_now(m->eng),
+                  i, e->mm->id, e->vpn, e->pfn, h.writable ? " W" : "",
+                  is_free ? "free" : "allocated again");
+    }
+    g_array_set_size(C.deferred, k);
 }
 
 static GArray *task_pending(struct task *t)
@@ -220,7 +307,8 @@ static void wait_free(gpointer p)
 static void resume(struct task *t);
 
 /* The hook blocked t: check `check` when t runs again. */
-static void arm(struct task *t, GArray *check, const char *hook)
+static void arm(struct task *t, GArray *check, const char *hook, bool deferrable,
+                uint32_t alloc_pfn)
 {
     struct wait *w = g_new0(struct wait, 1);
 
@@ -230,6 +318,8 @@ static void arm(struct task *t, GArray *check, const char *hook)
     w->run = t->run;
     w->check = check;
     w->hook = hook;
+    w->deferrable = deferrable;
+    w->alloc_pfn = alloc_pfn;
     g_hash_table_replace(C.waits, t, w);
     t->run = resume;
 }
@@ -248,7 +338,9 @@ static void resume(struct task *t)
         violation("%s: task %s resumed after %s while still waiting", C.config, t->name,
                   w->hook);
     note_masks();
-    check_list(w->check, w->hook);
+    check_list(w->check, w->hook, w->deferrable);
+    if (w->alloc_pfn != PFN_NONE)
+        check_deferred(w->alloc_pfn, "after page_alloc");
     run = w->run;
     g_hash_table_remove(C.waits, t);
     t->run = run;
@@ -256,9 +348,9 @@ static void resume(struct task *t)
 }
 
 /* The hook did not block: its flush (if any) is complete now. */
-static void done_now(GArray *check, const char *hook)
+static void done_now(GArray *check, const char *hook, bool deferrable)
 {
-    check_list(check, hook);
+    check_list(check, hook, deferrable);
     if (check)
         g_array_free(check, TRUE);
 }
@@ -285,7 +377,7 @@ static bool w_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t vp
         g_array_append_val(task_pending(t), e);
     }
     if (r)
-        arm(t, NULL, "pte_cleared");
+        arm(t, NULL, "pte_cleared", false, PFN_NONE);
     return r;
 }
 
@@ -298,9 +390,9 @@ static bool w_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
     r = C.real->flush_dirty(priv, t, cost_ns);
     check = C.dirty_rule ? take(t, true) : NULL;
     if (r)
-        arm(t, check, "flush_dirty");
+        arm(t, check, "flush_dirty", false, PFN_NONE);
     else
-        done_now(check, "flush_dirty");
+        done_now(check, "flush_dirty", false);
     return r;
 }
 
@@ -311,16 +403,16 @@ static bool w_flush_pending(void *priv, struct task *t, enum flush_point why, si
         [FLUSH_END_OF_PASS] = "flush_pending(end of pass)",
         [FLUSH_BEFORE_COPY] = "flush_pending(before copy)",
     };
-    bool r;
+    bool r, deferrable = why != FLUSH_BEFORE_COPY;   /* the copy must not race (S4) */
     GArray *check;
 
     note_masks();
     r = C.real->flush_pending(priv, t, why, cost_ns);
     check = take(t, false);
     if (r)
-        arm(t, check, name[why]);
+        arm(t, check, name[why], deferrable, PFN_NONE);
     else
-        done_now(check, name[why]);
+        done_now(check, name[why], deferrable);
     return r;
 }
 
@@ -333,9 +425,24 @@ static bool w_batched_pending(void *priv, struct task *t, struct mm *mm, sim_tim
     r = C.real->batched_pending ? C.real->batched_pending(priv, t, mm, cost_ns)
                                 : policy_default_batched_pending(C.m, t, mm, cost_ns);
     if (r)
-        arm(t, check, "batched_pending");
+        arm(t, check, "batched_pending", false, PFN_NONE);
     else
-        done_now(check, "batched_pending");
+        done_now(check, "batched_pending", false);
+    return r;
+}
+
+/* A frame leaves the free lists: the read-only translations a LUF-style
+ * policy left to it must be gone once the hook is done. */
+static bool w_page_alloc(void *priv, struct task *t, uint32_t pfn, sim_time_t *cost_ns)
+{
+    bool r;
+
+    note_masks();
+    r = C.real->page_alloc(priv, t, pfn, cost_ns);
+    if (r)
+        arm(t, NULL, "page_alloc", false, pfn);
+    else
+        check_deferred(pfn, "after page_alloc");
     return r;
 }
 
@@ -355,6 +462,12 @@ static bool awaited(const struct mm *mm, uint64_t vpn, uint32_t pfn)
             if (e->mm == mm && e->vpn == vpn && e->pfn == pfn)
                 return true;
         }
+    }
+    for (guint i = 0; i < C.deferred->len; i++) {
+        const struct pend *e = &g_array_index(C.deferred, struct pend, i);
+
+        if (e->mm == mm && e->vpn == vpn && e->pfn == pfn)
+            return true;
     }
     g_hash_table_iter_init(&it, C.waits);
     while (g_hash_table_iter_next(&it, &key, &val)) {
@@ -429,6 +542,7 @@ static void w_report(const void *priv, struct machine *m)
     stats_id ipi;
 
     note_masks();
+    check_deferred(PFN_NONE, "at the end");
     check_all_tlbs();
     assert_true(stats_find(m->st, "ipi_received", &ipi));
     for (unsigned i = 0; i < m->n_cpus; i++)
@@ -488,6 +602,11 @@ static void run_contract(const char *path, const struct flush_policy_ops *p, boo
     C.wrap.flush_pending = w_flush_pending;
     C.wrap.batched_pending = w_batched_pending;
     C.wrap.report = w_report;
+    if (C.real->page_alloc)
+        C.wrap.page_alloc = w_page_alloc;
+    C.lazy_free = C.real->defer_free != NULL;
+    C.ro_free_ok = C.real->stale_read_ok != NULL;
+    C.deferred = g_array_new(FALSE, FALSE, sizeof(struct pend));
     C.config = config;
     C.dirty_rule = !rule_param || dirty_rule;
     C.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, pending_free);
@@ -516,6 +635,7 @@ static void run_contract(const char *path, const struct flush_policy_ops *p, boo
 
     g_hash_table_destroy(C.pending);
     g_hash_table_destroy(C.waits);
+    g_array_free(C.deferred, TRUE);
     g_free(C.in_mask);
     run_output_destroy(&out);
     sc->policy = C.real;

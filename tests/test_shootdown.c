@@ -200,7 +200,7 @@ static void test_request_gen_rules(void **state)
     FX_EQ(sd_handle_request(f->m, 1, &r, true), FX_INVLPG);
     FX_EQ(FX_CPU(f, nr_tlb_remote_flush_received, 1), 4);
     FX_EQ(FX_CPU(f, nr_tlb_local_flush_one, 1), 1);
-    FX_EQ(FX_CPU(f, tlb_flush_local_shootdown, 1), 1);
+    FX_EQ(FX_CPU(f, tlb_flush_local_mm_shootdown, 1), 1);   /* local, user mm: reason 3 */
     assert_false(fx_has(f, 1, 0, 11));
     fx_free(f);
 }
@@ -637,7 +637,7 @@ static void test_local_only_flush(void **state)
     FX_EQ(s->ended[i], FX_APP_START + FX_INVLPG);
     FX_EQ(FX_TOTAL(f, ipi_sent), 0);
     FX_EQ(FX_CPU(f, nr_tlb_local_flush_one, 0), 1);
-    FX_EQ(FX_CPU(f, tlb_flush_local_shootdown, 0), 1);
+    FX_EQ(FX_CPU(f, tlb_flush_local_mm_shootdown, 0), 1);   /* local, user mm: reason 3 */
     FX_EQ(FX_TOTAL(f, nr_tlb_remote_flush), 0);
     FX_EQ(fx_latency(f)->count, 0);
     FX_EQ(fx_count(f, 0, 0, 500, 4), 3);

@@ -65,6 +65,7 @@ struct held {
 struct latr_batch {
     struct cpumask need;
     GArray *frames;             /* struct held */
+    uint64_t seq;               /* creation order */
 };
 
 struct latr {
@@ -74,7 +75,8 @@ struct latr {
     GPtrArray *batches;         /* struct latr_batch *, oldest first */
     struct cpumask scratch;
     uint64_t held;              /* frames held now */
-    stats_id c_queued, c_overflow, c_drains, c_held, c_sync;
+    uint64_t next_seq;
+    stats_id c_queued, c_overflow, c_drains, c_held, c_sync, c_pressure;
 };
 
 /* Per task: the pages cleared since the last flush point, for the
@@ -83,6 +85,11 @@ struct latr_ubc {
     struct cpumask mask;
     GArray *pages;              /* struct sd_page */
     bool dirty, flush_required;
+    /* a memory-pressure flush in flight: the CPUs it interrupts release the
+     * batches older than seq_limit when it completes (t runs again) */
+    struct cpumask pressure;
+    uint64_t seq_limit;
+    task_run_fn *resume;
 };
 
 static const struct policy_param latr_params[] = {
@@ -113,6 +120,7 @@ static void latr_attach(void *priv, struct machine *m)
     p->c_drains = stats_counter(m->st, "latr_drains");
     p->c_held = stats_counter(m->st, "latr_frames_held");
     p->c_sync = stats_counter(m->st, "latr_sync_flushes");
+    p->c_pressure = stats_counter(m->st, "latr_pressure_flushes");
 }
 
 static void batch_free(struct latr_batch *b)
@@ -141,6 +149,7 @@ static void latr_task_init(void *priv, struct machine *m, void *ts)
 
     (void)priv;
     cpumask_init(&u->mask, m->n_cpus);
+    cpumask_init(&u->pressure, m->n_cpus);
     u->pages = g_array_new(FALSE, FALSE, sizeof(struct sd_page));
 }
 
@@ -150,6 +159,7 @@ static void latr_task_destroy(void *priv, void *ts)
 
     (void)priv;
     cpumask_destroy(&u->mask);
+    cpumask_destroy(&u->pressure);
     g_array_free(u->pages, TRUE);
 }
 
@@ -268,9 +278,11 @@ static bool latr_defer_free(void *priv, struct task *t, uint32_t pfn)
 
     if (m->arm64)
         return false;
+    /* An idle CPU, or one lazily running a kernel thread, uses no user
+     * translation before its next context switch, which drains it. */
     cpumask_clear_all(&p->scratch);
     for (unsigned c = 0; c < m->n_cpus; c++)
-        if ((p->q[c].n || p->q[c].overflow) && m->cpu[c].curr)
+        if ((p->q[c].n || p->q[c].overflow) && m->cpu[c].curr && !m->cpu[c].is_lazy)
             cpumask_set(&p->scratch, c);
     if (cpumask_empty(&p->scratch))
         return false;
@@ -284,12 +296,38 @@ static bool latr_defer_free(void *priv, struct task *t, uint32_t pfn)
         cpumask_init(&b->need, m->n_cpus);
         cpumask_copy(&b->need, &p->scratch);
         b->frames = g_array_new(FALSE, FALSE, sizeof(struct held));
+        b->seq = p->next_seq++;
         g_ptr_array_add(p->batches, b);
     }
     g_array_append_val(b->frames, h);
     p->held++;
     stats_add(m->st, p->c_held, t->cpu, 1);
     return true;
+}
+
+/* CPU cpu no longer holds translations for the batches older than
+ * seq_limit: frees the frames no other CPU holds back. */
+static void release(struct latr *p, struct machine *m, unsigned cpu, uint64_t seq_limit)
+{
+    for (guint i = 0; i < p->batches->len;) {
+        struct latr_batch *b = g_ptr_array_index(p->batches, i);
+
+        if (b->seq < seq_limit)
+            cpumask_clear(&b->need, cpu);
+        if (!cpumask_empty(&b->need)) {
+            i++;
+            continue;
+        }
+        for (guint k = 0; k < b->frames->len; k++) {
+            const struct held *h = &g_array_index(b->frames, struct held, k);
+
+            mem_free(m->mem, h->pfn, h->cpu);
+            stats_add(m->st, m->ctr.pgfree, h->cpu, 1);
+        }
+        p->held -= b->frames->len;
+        batch_free(b);
+        g_ptr_array_remove_index(p->batches, i);
+    }
 }
 
 /* Empties cpu's queue and releases the frames no other CPU holds back. */
@@ -320,24 +358,7 @@ static sim_time_t drain(struct latr *p, struct machine *m, unsigned cpu)
         q->n = 0;
         q->overflow = false;
     }
-    for (guint i = 0; i < p->batches->len;) {
-        struct latr_batch *b = g_ptr_array_index(p->batches, i);
-
-        cpumask_clear(&b->need, cpu);
-        if (!cpumask_empty(&b->need)) {
-            i++;
-            continue;
-        }
-        for (guint k = 0; k < b->frames->len; k++) {
-            const struct held *h = &g_array_index(b->frames, struct held, k);
-
-            mem_free(m->mem, h->pfn, h->cpu);
-            stats_add(m->st, m->ctr.pgfree, h->cpu, 1);
-        }
-        p->held -= b->frames->len;
-        batch_free(b);
-        g_ptr_array_remove_index(p->batches, i);
-    }
+    release(p, m, cpu, UINT64_MAX);
     return cost;
 }
 
@@ -348,6 +369,50 @@ static sim_time_t latr_tick(void *priv, struct machine *m, unsigned cpu)
     if (m->arm64)
         return 0;
     return drain(p, m, cpu);
+}
+
+static void pressure_done(struct task *t)
+{
+    struct latr_ubc *u = t->policy_state;
+    struct machine *m = t->m;
+    unsigned c;
+
+    cpumask_for_each(c, &u->pressure)
+        release(m->policy_priv, m, c, u->seq_limit);
+    cpumask_clear_all(&u->pressure);
+    t->run = u->resume;
+    t->run(t);
+}
+
+/* Direct reclaim (memory pressure): frames held for lazy drains are memory
+ * the allocator needs now. Our choice (the paper does not say): interrupt
+ * the CPUs they wait for with a batched full flush (lazy CPUs skipped, they
+ * catch up by tlb_gen at switch_mm), after which those frames are free. */
+static bool latr_reclaim_start(void *priv, struct task *t, sim_time_t *cost_ns)
+{
+    struct latr *p = priv;
+    struct latr_ubc *u = t->policy_state;
+    struct machine *m = t->m;
+
+    (void)cost_ns;
+    if (m->arm64 || !p->batches->len)
+        return false;
+    cpumask_clear_all(&u->pressure);
+    for (guint i = 0; i < p->batches->len; i++)
+        cpumask_or(&u->pressure, &((struct latr_batch *)g_ptr_array_index(p->batches, i))->need);
+    u->seq_limit = p->next_seq;
+    stats_add(m->st, p->c_pressure, t->cpu, 1);
+    if (!sd_flush_batch(m, t, &u->pressure)) {
+        unsigned c;
+
+        cpumask_for_each(c, &u->pressure)
+            release(p, m, c, u->seq_limit);
+        cpumask_clear_all(&u->pressure);
+        return false;
+    }
+    u->resume = t->run;
+    t->run = pressure_done;
+    return true;
 }
 
 const struct flush_policy_ops flush_policy_latr = {
@@ -367,4 +432,5 @@ const struct flush_policy_ops flush_policy_latr = {
     .tick = latr_tick,
     .context_switch = latr_tick,
     .defer_free = latr_defer_free,
+    .reclaim_start = latr_reclaim_start,
 };

@@ -1,0 +1,463 @@
+/* mmu_gather paths (models/mmu_gather.c) against policy-semantics.md §2 and
+ * mm/memory.c, mm/mmu_gather.c, mm/mprotect.c: MADV_DONTNEED clears the
+ * PTEs, flushes once at tlb_finish_mmu (INVLPG up to the 33-page ceiling, a
+ * full flush past it) and frees anon pages only after that flush completes
+ * ("unhook -> invalidate -> free"); flush_tlb_batched_pending runs at every
+ * PTE table and flushes the whole mm (lazy CPUs too) when a reclaim batch
+ * of the mm is pending; munmap flushes with freed_tables (lazy CPUs get an
+ * IPI); concurrent gathers of one mm (tlb_flush_pending > 1) force a full
+ * flush (mm_tlb_flush_nested); a dirty file PTE forces a flush at the end of
+ * its table (v6.1 delayed rmap); mprotect flushes only when a PTE lost W
+ * (pte_needs_flush).
+ * The caller is a scripted thread of mm A on cpu 0 (running A in slot 0 at
+ * generation 1 from FX_APP_START); cpu 2 runs A (slot 0, gen 1) and caches
+ * the range; cpu 3 is lazy with A loaded. Machine and costs:
+ * tests/machine_fixture.h. */
+#include "tests/machine_fixture.h"
+
+#include "models/mmu_gather.h"
+
+#define TA FX_APP_START
+#define V 0x1000ull                 /* PMD-aligned */
+#define C_SCAN 110
+#define C_RMAP 120
+#define C_FREE 130
+/* the walk of n PTEs of which k are changed */
+#define WALK(n, k) ((n) * C_SCAN / 8 + (k) * C_RMAP)
+/* an IPI round trip from cpu 0 to a remote-socket CPU whose handler takes h */
+#define RT_REMOTE(h) (FX_DELIVER_REMOTE + FX_IRQ / 2 + (h) + FX_ACK_REMOTE)
+
+struct zap_op {
+    enum zap_kind kind;
+    uint64_t start, n;
+};
+
+static bool op_zap(struct fx_script *s, void *arg)
+{
+    const struct zap_op *o = arg;
+
+    mmu_gather_call(s->t, o->kind, o->start, o->n, fx_script_run);
+    return true;
+}
+
+struct env {
+    struct fx *f;
+    struct mm *A;
+    struct fx_script *s;
+    pfn_t p[64];
+};
+
+/* A with an anon VMA of 1024 pages at V (two PTE tables) whose first n pages
+ * are present (W + D, on the LRU); cpu 2 caches V .. V + 63. */
+static void setup(struct env *e, unsigned n)
+{
+    e->f = fx_new(fx_cfg_x86(), NULL, "batch_full", NULL);
+    fx_spy_install(e->f);
+    e->A = machine_new_mm(e->f->m);
+    assert_non_null(mm_add_vma(e->A, V, 1024, false, false, VMA_READ | VMA_WRITE, 0, 0));
+    for (unsigned i = 0; i < n; i++)
+        e->p[i] = fx_anon_page(e->f, e->A, V + i, 0, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED, true);
+    fx_load(e->f, 2, e->A, 0, 1, false);
+    fx_fill(e->f, 2, 0, V, 64);
+    fx_load(e->f, 3, e->A, 0, 1, true);
+    e->s = fx_task(e->f, 0, e->A, "caller");
+}
+
+struct free_probe {
+    struct env *e;
+    unsigned n;
+    unsigned free_seen;         /* frames found free by the probe */
+    unsigned present_seen;      /* PTEs found present */
+};
+
+static void probe_frames(struct fx *f, void *arg)
+{
+    struct free_probe *fp = arg;
+
+    for (unsigned i = 0; i < fp->n; i++) {
+        fp->free_seen += fx_is_free(f, fp->e->p[i]);
+        fp->present_seen += pte_present(fx_pte(fp->e->A, V + i));
+    }
+}
+
+/* MADV_DONTNEED of 8 anon pages: one walk, then one range flush at the end
+ * (gen 1 -> 2): cpu 2 INVLPGs the 8 pages (its other entries stay), cpu 0
+ * does the same locally, lazy cpu 3 is left alone (no tables freed). The
+ * pages are freed only once the flush has completed: a probe just before
+ * finds the PTEs cleared and every frame still allocated. */
+static void test_dontneed_flushes_once_then_frees(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V, 8 };
+    unsigned i;
+    const sim_time_t flush_at = TA + WALK(8, 8), flushed = flush_at + RT_REMOTE(8 * FX_INVLPG);
+    struct free_probe before = { &e, 8, 0, 0 }, after = { &e, 8, 0, 0 };
+
+    setup(&e, 8);
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_probe_at(e.f, flushed - 1, probe_frames, &before);
+    fx_probe_at(e.f, flushed + 1, probe_frames, &after);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+
+    FX_EQ(e.s->ended[i], flushed + 8 * C_FREE);
+    FX_EQ(before.present_seen, 0);
+    FX_EQ(before.free_seen, 0);
+    FX_EQ(after.free_seen, 8);
+    FX_EQ(e.A->tlb_gen, 2);
+    FX_EQ(e.A->tlb_flush_pending, 0);
+    FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 1);
+    FX_EQ(FX_TOTAL(e.f, ipi_sent), 1);
+    FX_EQ(FX_CPU(e.f, irq_call, 2), 1);
+    FX_EQ(FX_CPU(e.f, irq_call, 3), 0);
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_one, 0), 8);
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_all, 0), 0);
+    FX_EQ(fx_count(e.f, 2, 0, V, 8), 0);
+    FX_EQ(fx_count(e.f, 2, 0, V + 8, 56), 56);
+    FX_EQ(fx_latency(e.f)->count, 1);
+    for (unsigned k = 0; k < 8; k++) {
+        FX_EQ(fx_pte(e.A, V + k), 0);
+        assert_true(fx_is_free(e.f, e.p[k]));
+    }
+    FX_EQ(e.A->rss_pages, 0);
+    FX_EQ(FX_TOTAL(e.f, pgfree), 8);
+    /* flush_tlb_batched_pending ran once (one table), nothing pending */
+    FX_EQ(fx_spy(e.f)->n[FX_H_BATCHED_PENDING], 1);
+    FX_EQ(fx_spy_nth(fx_spy(e.f), FX_H_BATCHED_PENDING, 0)->at, TA);
+    fx_free(e.f);
+}
+
+/* The ceiling: a 33-page range is flushed page by page (33 INVLPGs on cpu 2
+ * and locally), a 34-page range with full flushes (cpu 2 loses the entries
+ * outside the range too). */
+static void test_dontneed_ceiling(void **state)
+{
+    for (unsigned n = FX_CEILING; n <= FX_CEILING + 1; n++) {
+        struct env e;
+        struct zap_op o = { ZAP_DONTNEED, V, n };
+        unsigned i;
+        bool full = n > FX_CEILING;
+        sim_time_t h = full ? FX_FULL_FLUSH : n * FX_INVLPG;
+
+        setup(&e, n);
+        i = fx_op_call(e.s, op_zap, &o);
+        fx_start(e.s);
+        fx_run_until(e.f, 100000);
+        FX_EQ(e.s->ended[i], TA + WALK(n, n) + RT_REMOTE(h) + n * C_FREE);
+        FX_EQ(fx_count(e.f, 2, 0, V, n), 0);
+        FX_EQ(fx_count(e.f, 2, 0, V + n, 64 - n), full ? 0 : 64 - n);
+        FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_one, 0), full ? 0 : n);
+        FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_all, 0), full ? 1 : 0);
+        FX_EQ(FX_CPU(e.f, tlb_flush_remote_shootdown, 2), 1);
+        FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 1);
+        FX_EQ(FX_TOTAL(e.f, pgfree), n);
+        fx_free(e.f);
+    }
+}
+
+/* A reclaim batch of A is pending (pending 1, flushed 0): the first PTE
+ * table's flush_tlb_batched_pending flushes all of A first (x86
+ * flush_tlb_mm: full flush, freed_tables, so lazy cpu 3 is interrupted
+ * too), before any PTE is touched, and marks it flushed; the second table's
+ * call finds nothing pending. The range flush at the end follows as usual
+ * (20 pages across the table boundary: INVLPG on cpu 2, not lazy cpu 3,
+ * which left A at the first IPI). */
+struct pending_probe {
+    struct env *e;
+    unsigned present_at_first;
+};
+
+static void probe_pending(struct fx_spy *sp, const struct fx_hook_call *c, struct task *t)
+{
+    struct pending_probe *pp = sp->arg;
+
+    (void)t;
+    if (c->hook != FX_H_BATCHED_PENDING || sp->n[FX_H_BATCHED_PENDING] != 1)
+        return;
+    for (unsigned k = 0; k < 20; k++)
+        pp->present_at_first += pte_present(fx_pte(pp->e->A, V + 500 + k));
+}
+
+static void test_batched_pending_flushes_mm_at_first_table(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V + 500, 20 };
+    unsigned i;
+    struct pending_probe pp = { &e, 0 };
+    const struct fx_hook_call *c;
+    const sim_time_t mm_flushed = TA + RT_REMOTE(FX_FULL_FLUSH);
+    const sim_time_t walked = mm_flushed + WALK(12, 12) + WALK(8, 8);
+
+    setup(&e, 0);
+    for (unsigned k = 0; k < 20; k++)
+        e.p[k] = fx_anon_page(e.f, e.A, V + 500 + k, 0, PTE_WRITE | PTE_DIRTY, true);
+    e.A->flush_batched_pending = 1;
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_spy(e.f)->probe = probe_pending;
+    fx_spy(e.f)->arg = &pp;
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+
+    FX_EQ(fx_spy(e.f)->n[FX_H_BATCHED_PENDING], 2);
+    c = fx_spy_nth(fx_spy(e.f), FX_H_BATCHED_PENDING, 0);
+    FX_EQ(c->at, TA);
+    FX_EQ(c->mm_id, e.A->id);
+    FX_EQ(pp.present_at_first, 20);
+    FX_EQ(fx_spy_nth(fx_spy(e.f), FX_H_BATCHED_PENDING, 1)->at, mm_flushed + WALK(12, 12));
+    FX_EQ(e.A->flush_batched_flushed, 1);
+    FX_EQ(e.A->flush_batched_pending, 1);
+    FX_EQ(e.s->ended[i], walked + RT_REMOTE(20 * FX_INVLPG) + 20 * C_FREE);
+    FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 2);
+    FX_EQ(e.A->tlb_gen, 3);
+    FX_EQ(FX_CPU(e.f, irq_call, 2), 2);
+    FX_EQ(FX_CPU(e.f, irq_call, 3), 1);
+    FX_EQ(e.f->m->cpu[3].loaded_mm, ASID_NONE);     /* left lazy mode for init_mm */
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_all, 0), 1);
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_one, 0), 20);
+    FX_EQ(FX_TOTAL(e.f, pgfree), 20);
+    fx_free(e.f);
+}
+
+/* munmap: the final flush has freed_tables, so lazy cpu 3 gets an IPI (and
+ * switches to init_mm: a full flush); the VMA is back (empty) afterwards. */
+static void test_munmap_ipis_lazy_cpus(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_MUNMAP, V, 1024 };
+    unsigned i;
+    /* 2 tables; only the first 8 PTEs present; one range flush of 8 pages */
+    const sim_time_t walked = TA + WALK(512, 8) + WALK(512, 0);
+
+    setup(&e, 8);
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+    /* cpu 3's switch to init_mm (1000) is the slowest target */
+    FX_EQ(e.s->ended[i], walked + RT_REMOTE(FX_FULL_FLUSH) + 8 * C_FREE);
+    FX_EQ(FX_CPU(e.f, irq_call, 3), 1);
+    FX_EQ(FX_CPU(e.f, irq_call, 2), 1);
+    FX_EQ(FX_TOTAL(e.f, ipi_sent), 2);
+    FX_EQ(e.f->m->cpu[3].loaded_mm, ASID_NONE);
+    FX_EQ(fx_count(e.f, 2, 0, V, 8), 0);
+    FX_EQ(fx_count(e.f, 2, 0, V + 8, 56), 56);
+    assert_non_null(mm_find_vma(e.A, V));
+    FX_EQ(mm_find_vma(e.A, V)->end_vpn, V + 1024);
+    FX_EQ(fx_pte(e.A, V), 0);
+    FX_EQ(e.A->rss_pages, 0);
+    FX_EQ(FX_TOTAL(e.f, pgfree), 8);
+    fx_free(e.f);
+}
+
+/* Two threads of A zap the same 8 pages at the same time (H-c3): thread 0
+ * (cpu 0) clears them; thread 1 (cpu 1) finds them already none. Thread 1
+ * finishes first while thread 0's gather is still in flight, so its
+ * tlb_finish_mmu sees tlb_flush_pending 2 and does a full flush of A with
+ * freed_tables although it cleared nothing: when its DONTNEED returns, no
+ * CPU caches the range (cpu 0 took the IPI in the middle of its walk). By
+ * the time thread 0 finishes, thread 1's gather is over: thread 0 does its
+ * ordinary range flush, then frees the pages. */
+struct nested_arg {
+    struct env *e;
+    unsigned cached_on_cpu2;
+    uint32_t pending_seen;
+};
+
+static bool op_after_zap(struct fx_script *s, void *arg)
+{
+    struct nested_arg *na = arg;
+
+    (void)s;
+    na->cached_on_cpu2 = fx_count(na->e->f, 2, 0, V, 8);
+    na->pending_seen = na->e->A->tlb_flush_pending;
+    return false;
+}
+
+static void test_nested_gathers_force_full_flush(void **state)
+{
+    struct env e;
+    struct fx_script *s1;
+    struct zap_op o = { ZAP_DONTNEED, V, 8 };
+    struct nested_arg na = { &e, 99, 99 };
+    unsigned i0, i1;
+
+    setup(&e, 8);
+    s1 = fx_task(e.f, 1, e.A, "caller1");
+    i0 = fx_op_call(e.s, op_zap, &o);
+    i1 = fx_op_call(s1, op_zap, &o);
+    (void)fx_op_call(s1, op_after_zap, &na);
+    fx_start(e.s);
+    fx_start(s1);
+    fx_run_until(e.f, 100000);
+
+    assert_true(e.s->done && s1->done);
+    FX_EQ(e.s->began[i0], TA);
+    FX_EQ(s1->began[i1], TA);
+    FX_EQ(s1->ended[i1], TA + WALK(8, 0) + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(na.cached_on_cpu2, 0);
+    FX_EQ(na.pending_seen, 1);      /* thread 0 still in its gather */
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_all, 1), 1);   /* thread 1's own flush: full */
+    FX_EQ(FX_CPU(e.f, irq_call, 3), 1);                 /* freed_tables: lazy cpu 3 too */
+    FX_EQ(FX_CPU(e.f, irq_call, 0), 1);
+    FX_EQ(fx_count(e.f, 2, 0, V + 8, 56), 0);           /* a full flush */
+    /* thread 0: its walk stretched by the interrupt (entry/exit + full
+     * flush), then a range flush (8 INVLPGs on cpu 2 and locally), then
+     * the frees */
+    FX_EQ(e.s->ended[i0], TA + WALK(8, 8) + FX_IRQ + FX_FULL_FLUSH + RT_REMOTE(8 * FX_INVLPG) +
+                              8 * C_FREE);
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_one, 0), 8);
+    FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_all, 0), 0);
+    FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 2);
+    FX_EQ(e.A->tlb_flush_pending, 0);
+    FX_EQ(FX_TOTAL(e.f, pgfree), 8);
+    FX_EQ(e.A->tlb_gen, 3);
+    fx_free(e.f);
+}
+
+/* A lone gather over a range with nothing present flushes nothing. */
+static void test_dontneed_of_nothing_does_not_flush(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V + 100, 8 };
+    unsigned i;
+
+    setup(&e, 8);
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+    FX_EQ(e.s->ended[i], TA + WALK(8, 0));
+    FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 0);
+    FX_EQ(e.A->tlb_gen, 1);
+    FX_EQ(fx_count(e.f, 2, 0, V, 64), 64);
+    fx_free(e.f);
+}
+
+/* Zapping a shared file mapping: file pages stay in the page cache (not
+ * freed); the dirty PTE dirties its folio and forces a flush at the end of
+ * the table, before the page table lock is dropped, so tlb_finish_mmu has
+ * nothing left to flush (one flush in all). A swap PTE in the range is
+ * cleared and its swap cache entry dropped. */
+static void test_dontneed_dirty_file_forces_flush_at_table_end(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V + 512, 8 };
+    unsigned i;
+    uint32_t file;
+    struct vma *v;
+    pfn_t clean, dirty;
+
+    setup(&e, 0);
+    file = machine_new_file(e.f->m, 100, false);
+    mm_remove_vma(e.A, V);
+    assert_non_null(mm_add_vma(e.A, V, 512, false, false, VMA_READ | VMA_WRITE, 0, 0));
+    v = mm_add_vma(e.A, V + 512, 512, true, true, VMA_READ | VMA_WRITE, file, 0);
+    assert_non_null(v);
+    clean = fx_file_page(e.f, file, 0, 0, true);
+    dirty = fx_file_page(e.f, file, 1, 0, true);
+    fx_map(e.f, e.A, V + 512, clean, PTE_ACCESSED);
+    fx_map(e.f, e.A, V + 513, dirty, PTE_ACCESSED | PTE_WRITE | PTE_DIRTY);
+    *mm_pte(e.A, V + 514, true) = pte_make(9, PTE_SWAP);
+    pagecache_insert(e.f->m->pc, SWAP_FILE_ID, 9, clean);   /* any frame: only the entry */
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+
+    FX_EQ(e.s->ended[i], TA + WALK(8, 2) + RT_REMOTE(2 * FX_INVLPG));
+    FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 1);
+    FX_EQ(e.A->tlb_gen, 2);
+    FX_EQ(mem_frame(e.f->m->mem, dirty)->flags, FRAME_DIRTY);
+    FX_EQ(mem_frame(e.f->m->mem, clean)->flags, 0);
+    FX_EQ(mem_frame(e.f->m->mem, dirty)->mapcount, 0);
+    assert_false(fx_is_free(e.f, dirty));
+    assert_false(fx_is_free(e.f, clean));
+    FX_EQ(pagecache_lookup(e.f->m->pc, file, 1), dirty);
+    FX_EQ(pagecache_lookup(e.f->m->pc, SWAP_FILE_ID, 9), PFN_NONE);
+    FX_EQ(fx_pte(e.A, V + 514), 0);
+    FX_EQ(FX_TOTAL(e.f, pgfree), 0);
+    fx_free(e.f);
+}
+
+/* mprotect(PROT_READ): PTEs that are already read-only need no flush
+ * (pte_needs_flush), so a range without writable PTEs flushes nothing; one
+ * writable PTE in the range loses W (keeping D and A) and is flushed (its
+ * one page) at the end. Nothing is freed, nothing leaves the page tables. */
+static void test_mprotect_flushes_only_if_w_lost(void **state)
+{
+    for (int one_writable = 0; one_writable < 2; one_writable++) {
+        struct env e;
+        struct zap_op o = { ZAP_PROTECT_RO, V, 8 };
+        unsigned i;
+
+        setup(&e, 0);
+        for (unsigned k = 0; k < 8; k++)
+            e.p[k] = fx_anon_page(e.f, e.A, V + k, 0,
+                                  PTE_ACCESSED | (one_writable && k == 5 ? PTE_WRITE | PTE_DIRTY
+                                                                         : 0), true);
+        i = fx_op_call(e.s, op_zap, &o);
+        fx_start(e.s);
+        fx_run_until(e.f, 100000);
+        if (one_writable) {
+            FX_EQ(e.s->ended[i], TA + WALK(8, 1) + RT_REMOTE(FX_INVLPG));
+            FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 1);
+            FX_EQ(e.A->tlb_gen, 2);
+            FX_EQ(fx_count(e.f, 2, 0, V, 8), 7);
+            assert_false(fx_has(e.f, 2, 0, V + 5));
+        } else {
+            FX_EQ(e.s->ended[i], TA + WALK(8, 0));
+            FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 0);
+            FX_EQ(e.A->tlb_gen, 1);
+            FX_EQ(fx_count(e.f, 2, 0, V, 8), 8);
+        }
+        for (unsigned k = 0; k < 8; k++)
+            FX_EQ(fx_pte(e.A, V + k),
+                  pte_make(e.p[k], PTE_PRESENT | PTE_ACCESSED |
+                                       (one_writable && k == 5 ? PTE_DIRTY : 0)));
+        FX_EQ(FX_CPU(e.f, irq_call, 3), 0);
+        FX_EQ(FX_TOTAL(e.f, pgfree), 0);
+        FX_EQ(e.A->rss_pages, 8);
+        fx_free(e.f);
+    }
+}
+
+/* An anon page zapped while still in the CPU's LRU-add batch (a fault just
+ * mapped it): the batch holds the last reference, so the page is freed
+ * when the batch drains (folio_batch_move_lru drops it), never put on the
+ * LRU as an unmapped anon page (which reclaim would then write to swap). */
+static void test_dontneed_of_page_in_lru_add_batch(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V, 1 };
+    unsigned i;
+    pfn_t p;
+
+    setup(&e, 0);
+    p = fx_anon_page(e.f, e.A, V, 0, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED, false);
+    lru_add(e.f->m, 0, p);
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+    FX_EQ(e.s->ended[i], TA + WALK(1, 1) + RT_REMOTE(FX_INVLPG));
+    FX_EQ(fx_pte(e.A, V), 0);
+    FX_EQ(mem_frame(e.f->m->mem, p)->mapcount, 0);
+    lru_add_drain(e.f->m, 0);
+    assert_true(fx_is_free(e.f, p));
+    FX_EQ(mem_lru_len(e.f->m->mem, 0, LRU_INACTIVE_ANON), 0);
+    FX_EQ(FX_TOTAL(e.f, pgfree), 1);
+    fx_free(e.f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dontneed_flushes_once_then_frees),
+        cmocka_unit_test(test_dontneed_ceiling),
+        cmocka_unit_test(test_batched_pending_flushes_mm_at_first_table),
+        cmocka_unit_test(test_munmap_ipis_lazy_cpus),
+        cmocka_unit_test(test_nested_gathers_force_full_flush),
+        cmocka_unit_test(test_dontneed_of_nothing_does_not_flush),
+        cmocka_unit_test(test_dontneed_dirty_file_forces_flush_at_table_end),
+        cmocka_unit_test(test_mprotect_flushes_only_if_w_lost),
+        cmocka_unit_test(test_dontneed_of_page_in_lru_add_batch),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
