@@ -236,6 +236,11 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             /* The new frame; a flush its allocation needs (LUF) comes first. */
             c->to = mem_alloc(m->mem, c->target, t->cpu);
             c->have_to = true;
+            /* alloc_migration_target / alloc_demote_folio allocate with
+             * __GFP_KSWAPD_RECLAIM: a target below its low watermark wakes
+             * its kswapd (the CPU-less tier's too). */
+            if (mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_LOW))
+                alloc_wake_kswapd(m, c->target);
             if (c->to != PFN_NONE && m->policy->page_alloc &&
                 m->policy->page_alloc(m->policy_priv, t, c->to, &cost))
                 return true;    /* back here with the frame */

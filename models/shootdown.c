@@ -1,8 +1,12 @@
 /* Shootdown mechanics shared by every policy: see shootdown.h. The x86 path
  * follows arch/x86/mm/tlb.c (flush_tlb_mm_range, native_flush_tlb_multi,
  * flush_tlb_func) and kernel/smp.c (csd queues: an IPI is sent only when the
- * target's queue was empty, so concurrent initiators coalesce). */
+ * target's queue was empty, so concurrent initiators coalesce). This file is
+ * the initiator side and the IPI path; the target's flush handler is in
+ * shootdown_flush.c, the broadcast TLBI/DSB (arm64, INVLPGB) in
+ * shootdown_tlbi.c. */
 #include "models/shootdown.h"
+#include "models/shootdown_priv.h"
 
 #include <glib.h>
 #include <string.h>
@@ -18,10 +22,6 @@
 #include "models/trace.h"
 #include "sim/engine.h"
 
-/* arm64 MAX_DVM_OPS (= PTRS_PER_PTE): longer ranges become one ASID flush. */
-#define ARM64_MAX_DVM_OPS 512
-
-static void dsb_step(struct machine *m, struct task *t, sim_time_t extra_ns);
 
 /* Requests are pooled; every one ever allocated is also on m->req_all so
  * that sd_destroy frees those still in flight when a run stops (queued on a
@@ -169,181 +169,6 @@ static void ack_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
         finish_req(m, r);
 }
 
-/* One tlb:tlb_flush event: counted by reason, traced, and journalled for
- * the hazard checker. pages: invalidated count, or -1 for a full flush. */
-static void count_flush_event(struct machine *m, unsigned cpu, enum tlb_flush_reason why,
-                              int64_t pages)
-{
-    static const size_t off[] = {
-        [TLB_FLUSH_ON_TASK_SWITCH] = offsetof(struct machine_counters, tlb_flush_task_switch),
-        [TLB_REMOTE_SHOOTDOWN] = offsetof(struct machine_counters, tlb_flush_remote_shootdown),
-        [TLB_LOCAL_SHOOTDOWN] = offsetof(struct machine_counters, tlb_flush_local_shootdown),
-        [TLB_LOCAL_MM_SHOOTDOWN] = offsetof(struct machine_counters, tlb_flush_local_mm_shootdown),
-        [TLB_REMOTE_SEND_IPI] = offsetof(struct machine_counters, tlb_flush_remote_send_ipi),
-    };
-    stats_id id = *(const stats_id *)((const char *)&m->ctr + off[why]);
-
-    stats_add(m->st, m->ctr.tlb_flush, cpu, 1);
-    stats_add(m->st, id, cpu, 1);
-    trace_tlb_flush(m, cpu, pages, why);
-    if (why != TLB_REMOTE_SEND_IPI)
-        hazard_note(m, HZ_FLUSH, cpu, PFN_NONE, m->cpu[cpu].loaded_mm, 0);
-}
-
-sim_time_t sd_local_full_flush(struct machine *m, unsigned cpu, enum tlb_flush_reason why)
-{
-    struct cpu *c = &m->cpu[cpu];
-
-    tlb_invalidate_asid(c->tlb, c->loaded_asid);
-    stats_add(m->st, m->ctr.nr_tlb_local_flush_all, cpu, 1);
-    count_flush_event(m, cpu, why, -1);
-    return m->cfg->cost.full_flush_ns;
-}
-
-/* The flush itself once the handler decided to do work (flush_tlb_func's
- * tail): INVLPG per page when this brings the CPU exactly to the newest
- * generation and the range is under the ceiling, a full flush otherwise. */
-static sim_time_t do_flush(struct machine *m, struct cpu *c, const struct flush_req *req,
-                           uint64_t local_gen, uint64_t mm_gen, bool local)
-{
-    enum tlb_flush_reason why = !local ? TLB_REMOTE_SHOOTDOWN
-                              : req->mm ? TLB_LOCAL_MM_SHOOTDOWN : TLB_LOCAL_SHOOTDOWN;
-    bool partial = req->end_vpn != FLUSH_ALL && (!m->kcfg.tlb_gen ||
-                   (req->new_gen == local_gen + 1 && req->new_gen == mm_gen));
-    uint64_t n;
-
-    if (!partial) {
-        tlb_invalidate_asid(c->tlb, c->loaded_asid);
-        if (local)
-            stats_add(m->st, m->ctr.nr_tlb_local_flush_all, c->id, 1);
-        count_flush_event(m, c->id, why, -1);
-        return m->cfg->cost.full_flush_ns;
-    }
-    n = req->end_vpn - req->start_vpn;
-    for (uint64_t v = req->start_vpn; v < req->end_vpn; v++)
-        tlb_invalidate_page(c->tlb, c->loaded_asid, v);
-    if (local)
-        stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
-    count_flush_event(m, c->id, why, (int64_t)n);
-    return n * m->cfg->cost.invlpg_ns;
-}
-
-/* A page-list flush with an oracle (any_asid): INVPCID of each listed page
- * in whatever slot holds its mm, counting only pages this CPU caches. */
-static sim_time_t handle_pages_any_asid(struct machine *m, struct cpu *c,
-                                        const struct flush_req *req, bool local)
-{
-    uint64_t n = 0;
-
-    for (uint32_t i = 0; i < req->n_pages; i++) {
-        const struct sd_page *p = &req->pages[i];
-        uint32_t asid = switch_mm_asid_of(m, c, p->mm);
-
-        if (asid != ASID_NONE && tlb_invalidate_page(c->tlb, (uint16_t)asid, p->vpn))
-            n++;
-    }
-    if (!n)
-        return 0;
-    if (local)
-        stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
-    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN, (int64_t)n);
-    return n * m->cfg->cost.invlpg_ns;
-}
-
-/* The target side of a page-list flush: the pages of the loaded mm that the
- * CPU's generation does not cover yet. The list holds each mm's pages in
- * increasing generation order, so the generation can advance over the run
- * of consecutive generations flushed here; a gap (another initiator's page
- * not flushed yet) stops it, and the CPU stays behind for that page. */
-static sim_time_t handle_pages(struct machine *m, struct cpu *c, const struct flush_req *req,
-                               bool local)
-{
-    struct asid_ctx *slot;
-    struct mm *lmm;
-    uint64_t local_gen, covered, n = 0, mine = 0;
-
-    if (req->any_asid)
-        return handle_pages_any_asid(m, c, req, local);
-    if (c->loaded_mm == ASID_NONE)
-        return 0;
-    if (c->is_lazy)
-        return switch_mm_leave_lazy_to_init(m, c);
-    lmm = machine_mm(m, c->loaded_mm);
-    slot = &c->ctx[c->loaded_asid];
-    local_gen = covered = slot->gen;
-    for (uint32_t i = 0; i < req->n_pages; i++) {
-        const struct sd_page *p = &req->pages[i];
-
-        if (p->mm != lmm)
-            continue;
-        mine++;
-        if (m->kcfg.tlb_gen && p->gen <= local_gen)
-            continue;
-        n++;
-        if (p->gen == covered + 1)
-            covered++;
-    }
-    if (!n) {
-        if (mine)
-            stats_add(m->st, m->ctr.shootdown_skipped_gen, c->id, 1);
-        return 0;
-    }
-    if (n > m->cfg->cost.flush_ceiling_pages) {
-        slot->gen = lmm->tlb_gen;
-        if (local)
-            return sd_local_full_flush(m, c->id, TLB_LOCAL_SHOOTDOWN);
-        tlb_invalidate_asid(c->tlb, c->loaded_asid);
-        count_flush_event(m, c->id, TLB_REMOTE_SHOOTDOWN, -1);
-        return m->cfg->cost.full_flush_ns;
-    }
-    for (uint32_t i = 0; i < req->n_pages; i++) {
-        const struct sd_page *p = &req->pages[i];
-
-        if (p->mm == lmm && (!m->kcfg.tlb_gen || p->gen > local_gen))
-            tlb_invalidate_page(c->tlb, c->loaded_asid, p->vpn);
-    }
-    slot->gen = covered;
-    if (local)
-        stats_add(m->st, m->ctr.nr_tlb_local_flush_one, c->id, n);
-    count_flush_event(m, c->id, local ? TLB_LOCAL_SHOOTDOWN : TLB_REMOTE_SHOOTDOWN, (int64_t)n);
-    return n * m->cfg->cost.invlpg_ns;
-}
-
-sim_time_t sd_handle_request(struct machine *m, unsigned cpu, struct flush_req *req, bool local)
-{
-    struct cpu *c = &m->cpu[cpu];
-    struct asid_ctx *slot;
-    struct mm *lmm;
-    uint64_t local_gen, mm_gen;
-
-    if (!local) {
-        stats_add(m->st, m->ctr.nr_tlb_remote_flush_received, cpu, 1);
-        stats_add(m->st, m->ctr.ipi_received, cpu, 1);
-    }
-    if (req->n_pages)
-        return handle_pages(m, c, req, local);
-    if (req->mm && req->mm->id != c->loaded_mm) {
-        /* A stale mm_cpumask bit: the CPU switched away. Clear it, no flush. */
-        cpumask_clear(&req->mm->cpumask, cpu);
-        stats_add(m->st, m->ctr.shootdown_stale_cpumask, cpu, 1);
-        return 0;
-    }
-    if (c->loaded_mm == ASID_NONE)
-        return 0;
-    if (c->is_lazy)
-        return switch_mm_leave_lazy_to_init(m, c);
-    lmm = machine_mm(m, c->loaded_mm);
-    slot = &c->ctx[c->loaded_asid];
-    local_gen = slot->gen;
-    mm_gen = lmm->tlb_gen;
-    if (m->kcfg.tlb_gen && ((req->new_gen && req->new_gen <= local_gen) || local_gen == mm_gen)) {
-        stats_add(m->st, m->ctr.shootdown_skipped_gen, cpu, 1);
-        return 0;
-    }
-    slot->gen = mm_gen;
-    return do_flush(m, c, req, local_gen, mm_gen, local);
-}
-
 sim_time_t sd_handle_ipi(struct machine *m, unsigned cpu, sim_time_t start)
 {
     struct cpu *c = &m->cpu[cpu];
@@ -410,9 +235,10 @@ static bool issue(struct machine *m, struct task *t, struct flush_req *r,
      * a flush whose other CPUs are all lazy counts without an IPI. */
     if (mask_has_other(mask, self)) {
         stats_add(m->st, m->ctr.nr_tlb_remote_flush, self, 1);
-        count_flush_event(m, self, TLB_REMOTE_SEND_IPI,
-                          r->n_pages ? (int64_t)r->n_pages
-                          : r->end_vpn == FLUSH_ALL ? -1 : (int64_t)(r->end_vpn - r->start_vpn));
+        sd__count_flush_event(m, self, TLB_REMOTE_SEND_IPI,
+                              r->n_pages ? (int64_t)r->n_pages
+                              : r->end_vpn == FLUSH_ALL ? -1
+                              : (int64_t)(r->end_vpn - r->start_vpn));
     }
     if (n_targets) {
         cpumask_for_each(c, mask) {
@@ -437,27 +263,6 @@ static bool issue(struct machine *m, struct task *t, struct flush_req *r,
     return true;
 }
 
-static bool arm64_flush_range(struct machine *m, struct task *t, struct mm *mm,
-                              uint64_t start_vpn, uint64_t n_pages)
-{
-    sim_time_t cost = 0;
-
-    if (n_pages > ARM64_MAX_DVM_OPS) {
-        for (unsigned i = 0; i < m->n_cpus; i++)
-            tlb_invalidate_asid(m->cpu[i].tlb, mm->asid);
-        m->cpu[t->cpu].tlbi_outstanding++;
-        stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
-        cost = m->cfg->cost.tlbi_issue_ns;
-    } else {
-        for (uint64_t v = start_vpn; v < start_vpn + n_pages; v++)
-            cost += sd_tlbi_page(m, t, mm, v);
-    }
-    /* The TLBIs' issue time is charged with the DSB: both are what
-     * ptep_clear_flush costs the unmapping CPU (seed 002's profile). */
-    dsb_step(m, t, cost);
-    return true;
-}
-
 bool sd_flush_mm_range(struct machine *m, struct task *t, struct mm *mm, uint64_t start_vpn,
                        uint64_t n_pages, bool freed_tables)
 {
@@ -467,7 +272,7 @@ bool sd_flush_mm_range(struct machine *m, struct task *t, struct mm *mm, uint64_
     bool trim = false;
 
     if (m->arm64)
-        return arm64_flush_range(m, t, mm, start_vpn, n_pages);
+        return sd__arm64_flush_range(m, t, mm, start_vpn, n_pages);
     r = req_alloc(m);
     r->mm = mm;
     r->freed_tables = freed_tables;
@@ -519,71 +324,4 @@ void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch)
     (void)m;
     mm->tlb_gen++;
     cpumask_or(batch, &mm->cpumask);
-}
-
-sim_time_t sd_tlbi_page(struct machine *m, struct task *t, struct mm *mm, uint64_t vpn)
-{
-    for (unsigned i = 0; i < m->n_cpus; i++) {
-        uint32_t asid = switch_mm_asid_of(m, &m->cpu[i], mm);   /* arm64: mm->asid */
-
-        if (asid != ASID_NONE)
-            tlb_invalidate_page(m->cpu[i].tlb, (uint16_t)asid, vpn);
-    }
-    m->cpu[t->cpu].tlbi_outstanding++;
-    stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
-    return m->cfg->cost.tlbi_issue_ns;
-}
-
-/* DSB ISH waits for every TLBI this CPU broadcast to be acknowledged by all
- * CPUs of the inner-shareable domain: a base, growth with the domain size,
- * per outstanding TLBI, and contention with other broadcasters. */
-static sim_time_t dsb_cost(struct machine *m, struct cpu *c)
-{
-    const struct machine_costs *k = &m->cfg->cost;
-    unsigned others = 0;
-
-    for (unsigned i = 0; i < m->n_cpus; i++)
-        if (i != c->id && m->cpu[i].tlbi_outstanding)
-            others++;
-    return k->dsb_base_ns + k->dsb_per_cpu_ns * m->n_cpus +
-           k->dsb_per_pending_tlbi_ns * c->tlbi_outstanding + k->dsb_per_concurrent_ns * others;
-}
-
-static void dsb_step(struct machine *m, struct task *t, sim_time_t extra_ns)
-{
-    struct cpu *c = &m->cpu[t->cpu];
-    sim_time_t cost = dsb_cost(m, c);
-
-    c->tlbi_outstanding = 0;
-    stats_add(m->st, m->ctr.dsb_ish, c->id, 1);
-    cpu_step(t, extra_ns + cost, CT_DSB_STALL);
-}
-
-bool sd_dsb(struct machine *m, struct task *t, bool always)
-{
-    if (!m->cpu[t->cpu].tlbi_outstanding && !always)
-        return false;
-    dsb_step(m, t, 0);
-    return true;
-}
-
-bool sd_dsb_after(struct machine *m, struct task *t, sim_time_t issue_ns)
-{
-    dsb_step(m, t, issue_ns);
-    return true;
-}
-
-sim_time_t sd_tlbi_all(struct machine *m, struct task *t, struct mm *mm)
-{
-    for (unsigned i = 0; i < m->n_cpus; i++) {
-        uint32_t asid = mm ? switch_mm_asid_of(m, &m->cpu[i], mm) : 0;
-
-        if (!mm)
-            tlb_flush_all(m->cpu[i].tlb);
-        else if (asid != ASID_NONE)
-            tlb_invalidate_asid(m->cpu[i].tlb, (uint16_t)asid);
-    }
-    m->cpu[t->cpu].tlbi_outstanding++;
-    stats_add(m->st, m->ctr.tlbi_broadcast, t->cpu, 1);
-    return m->cfg->cost.tlbi_issue_ns;
 }
