@@ -36,8 +36,11 @@ struct migrate_ctx {
     struct mm *cur_mm;
     uint64_t cur_vpn;
     pte_t cur_old;
-    pfn_t to;                /* the copy's new frame, allocated in G_COPY */
-    bool have_to;
+    /* migrate_folio_unmap gets the new folio before unmapping the old:
+     * dst[k] for folio k, PFN_NONE when none could be had (the folio is
+     * put back, never unmapped); folios [0, n_dst) have been tried. */
+    pfn_t dst[MIGRATE_BATCH];
+    uint32_t n_dst;
 };
 
 static void migrate_run(struct task *t);
@@ -73,7 +76,7 @@ void migrate_list_start(struct task *t, const pfn_t *pfns, uint32_t n, unsigned 
     c->target = target_node;
     c->done = done;
     c->state = G_UNMAP;
-    c->have_to = false;
+    c->n_dst = 0;
     g_array_set_size(c->ptes, 0);
     t->in_user = false;
     t->run = migrate_run;
@@ -170,21 +173,34 @@ static void count_moved(struct task *t, struct migrate_ctx *c)
     c->moved++;
 }
 
+/* The new frame of folio c->i (alloc_migration_target, alloc_demote_folio):
+ * PFN_NONE when the target node has none, or (except for migrate_pages(2))
+ * only below its min watermark. Both allocate with __GFP_KSWAPD_RECLAIM: a
+ * target below its low watermark wakes its kswapd (the CPU-less tier's
+ * too). */
+static pfn_t alloc_dst(struct task *t, struct migrate_ctx *c)
+{
+    struct machine *m = t->m;
+    pfn_t to = mem_alloc(m->mem, c->target, t->cpu);
+
+    if (mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_LOW))
+        alloc_wake_kswapd(m, c->target);
+    if (to != PFN_NONE && c->why != MR_SYSCALL &&
+        mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_MIN)) {
+        mem_free(m->mem, to, t->cpu);
+        to = PFN_NONE;
+    }
+    return to;
+}
+
 /* move_to_new_folio + remove_migration_ptes for folio c->i. */
 static sim_time_t copy_one(struct task *t, struct migrate_ctx *c)
 {
     struct machine *m = t->m;
-    pfn_t from = c->src[c->i], to = c->to;
+    pfn_t from = c->src[c->i], to = c->dst[c->i];
     unsigned src_node = mem_pfn_node(m->mem, from);
     sim_time_t cost;
 
-    if (to == PFN_NONE || (c->why != MR_SYSCALL &&
-                           mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_MIN))) {
-        if (to != PFN_NONE)
-            mem_free(m->mem, to, t->cpu);
-        cost = remap(m, c, c->i, from);
-        return putback(t, from, cost);
-    }
     copy_frame(m, from, to);
     cost = m->cfg->cost.page_alloc_ns + m->cfg->cost.page_copy_ns +
            machine_remote_extra(m, src_node, c->target, m->cfg->cost.page_copy_remote_extra_ns);
@@ -209,7 +225,27 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             c->state = G_FLUSH;
             return false;
         }
-        if (mem_frame(m->mem, c->src[c->i])->rmap == RMAP_NONE) {
+        if (c->n_dst == c->i) {
+            /* First the new frame; a flush its allocation needs (LUF)
+             * comes before the unmap. Without one the folio stays mapped. */
+            c->dst[c->i] = alloc_dst(t, c);
+            c->n_dst++;
+            if (c->dst[c->i] == PFN_NONE) {
+                cost = putback(t, c->src[c->i], 0);
+                c->i++;
+                cpu_step(t, cost ? cost : 1, CT_MIGRATION);
+                return true;
+            }
+            if (m->policy->page_alloc &&
+                m->policy->page_alloc(m->policy_priv, t, c->dst[c->i], &cost))
+                return true;    /* back here with the frame */
+            if (cost) {
+                cpu_step(t, cost, CT_MIGRATION);
+                return true;
+            }
+        }
+        if (c->dst[c->i] == PFN_NONE ||
+            mem_frame(m->mem, c->src[c->i])->rmap == RMAP_NONE) {
             c->i++;
             return false;
         }
@@ -232,21 +268,11 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             c->state = G_DONE;
             return false;
         }
-        if (!c->have_to) {
-            /* The new frame; a flush its allocation needs (LUF) comes first. */
-            c->to = mem_alloc(m->mem, c->target, t->cpu);
-            c->have_to = true;
-            /* alloc_migration_target / alloc_demote_folio allocate with
-             * __GFP_KSWAPD_RECLAIM: a target below its low watermark wakes
-             * its kswapd (the CPU-less tier's too). */
-            if (mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_LOW))
-                alloc_wake_kswapd(m, c->target);
-            if (c->to != PFN_NONE && m->policy->page_alloc &&
-                m->policy->page_alloc(m->policy_priv, t, c->to, &cost))
-                return true;    /* back here with the frame */
+        if (c->dst[c->i] == PFN_NONE) {
+            c->i++;             /* put back unmapped in G_UNMAP */
+            return false;
         }
-        c->have_to = false;
-        cost += copy_one(t, c);
+        cost = copy_one(t, c);
         c->i++;
         cpu_step(t, cost, CT_MIGRATION);
         return true;
