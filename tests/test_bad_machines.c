@@ -14,41 +14,11 @@
 #include <glib.h>
 
 #include "models/machine_cfg.h"
+#include "tests/bad_corpus.h"
 #include "sim/cfg.h"
 
 #define BAD_DIR "tests/data/bad/machine"
-#define EXPECT_TAG "# expect: "
 #define MIN_BAD_FILES 15
-
-static gint cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "<path>:LINE:COL: error: message" from the file's first line, or NULL. */
-static char *expected_error(const char *path)
-{
-    char *text = NULL, *nl, *colon, *out = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return NULL;
-    nl = strchr(text, '\n');
-    if (nl)
-        *nl = '\0';
-    if (strncmp(text, EXPECT_TAG, strlen(EXPECT_TAG)) == 0) {
-        char *pos = text + strlen(EXPECT_TAG);
-
-        /* LINE:COL, then ": message" */
-        colon = strchr(pos, ':');
-        colon = colon ? strchr(colon + 1, ':') : NULL;
-        if (colon && colon[1] == ' ') {
-            *colon = '\0';
-            out = g_strdup_printf("%s:%s: error: %s", path, pos, colon + 2);
-        }
-    }
-    g_free(text);
-    return out;
-}
 
 /* Loads path; returns the printed error, or NULL when it loaded. */
 static char *load_error(const char *path)
@@ -76,51 +46,10 @@ static char *load_error(const char *path)
     return buf;
 }
 
-static int check_one(const char *path)
-{
-    char *want = expected_error(path), *got;
-    int bad = 0;
-
-    if (!want) {
-        print_error("%s: first line is not '" EXPECT_TAG "LINE:COL: message'\n", path);
-        return 1;
-    }
-    got = load_error(path);
-    if (!got) {
-        print_error("%s: loaded, expected: %s\n", path, want);
-        bad = 1;
-    } else if (strncmp(got, want, strlen(want)) != 0) {
-        print_error("%s:\n  want: %s\n  got:  %s", path, want, got);
-        bad = 1;
-    }
-    g_free(want);
-    free(got);
-    return bad;
-}
-
 static void test_bad_machines_each_fails_as_expected(void **state)
 {
-    GDir *dir = g_dir_open(BAD_DIR, 0, NULL);
-    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    int failures = 0;
-
     (void)state;
-    assert_non_null(dir);
-    while ((name = g_dir_read_name(dir)))
-        if (g_str_has_suffix(name, ".yaml"))
-            g_ptr_array_add(paths, g_build_filename(BAD_DIR, name, NULL));
-    g_dir_close(dir);
-    g_ptr_array_sort(paths, cmp_str);
-    if (paths->len < MIN_BAD_FILES) {
-        print_error("only %u files in %s, want at least %d\n", paths->len, BAD_DIR,
-                    MIN_BAD_FILES);
-        failures++;
-    }
-    for (guint i = 0; i < paths->len; i++)
-        failures += check_one(g_ptr_array_index(paths, i));
-    g_ptr_array_free(paths, TRUE);
-    assert_int_equal(failures, 0);
+    bad_corpus_run(BAD_DIR, MIN_BAD_FILES, load_error);
 }
 
 int main(void)

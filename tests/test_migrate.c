@@ -6,8 +6,9 @@
  * batch_full, one per page with per_page -- then each folio is copied to a
  * frame of the target node, every former PTE points at the new frame with
  * its W and D bits (not young), the page cache follows file folios, the old
- * frame is freed and pgmigrate_success counts. A folio that gets no frame
- * stays where it was and goes back to the LRU.
+ * frame is freed and pgmigrate_success counts. As migrate_folio_unmap does,
+ * each folio's new frame is allocated before the folio is unmapped; a
+ * folio that gets no frame is never unmapped and goes back to the LRU.
  * The migrating task is a scripted kernel thread on cpu 0 first running at
  * FX_KTHREAD_START; mm A is loaded on cpu 2 and mm B on cpu 3 (both remote
  * sockets). Machine and costs: tests/machine_fixture.h. */
@@ -177,9 +178,10 @@ static void test_batch_full_one_flush_before_copy(void **state)
     FX_EQ(FX_TOTAL(e.f, ipi_sent), 2);
     FX_EQ(FX_CPU(e.f, irq_call, 2), 1);
     FX_EQ(FX_CPU(e.f, irq_call, 3), 1);
-    /* the new frames were allocated after the flush, one by one */
+    /* each new frame was allocated just before its folio was unmapped */
     FX_EQ(fx_spy(e.f)->n[FX_H_PAGE_ALLOC], N);
-    FX_EQ(fx_spy_nth(fx_spy(e.f), FX_H_PAGE_ALLOC, 0)->at, flush_at + RT_REMOTE(FX_FULL_FLUSH));
+    for (unsigned k = 0; k < N; k++)
+        FX_EQ(fx_spy_nth(fx_spy(e.f), FX_H_PAGE_ALLOC, k)->at, T0 + k * C_RMAP);
     check_moved(&e);
     fx_account(e.f);
     FX_EQ(fx_cpu_time(e.f, 0, CT_MIGRATION), (N + 1) * C_RMAP + 3 * COPY(1) + COPY(2));
@@ -216,8 +218,8 @@ static void test_per_page_flushes_each_pte(void **state)
     fx_free(e.f);
 }
 
-/* A target node with no free frame at all: the folios stay on their frames,
- * the migration entries are restored (W/D kept), and they go back to the
+/* A target node with no free frame at all: the folios are never unmapped
+ * (their PTEs are untouched, no policy call, no flush) and go back to the
  * LRU unlocked; nothing counts as migrated. */
 static void test_no_frame_on_target_restores(void **state)
 {
@@ -231,14 +233,15 @@ static void test_no_frame_on_target_restores(void **state)
     for (unsigned k = 0; k < N; k++) {
         struct frame *fr = mem_frame(e.f->m->mem, e.src[k]);
 
-        FX_EQ(fx_pte(e.A, e.vpn[k]),
-              pte_make(e.src[k], PTE_PRESENT | (e.flags[k] & (PTE_WRITE | PTE_DIRTY))));
+        FX_EQ(fx_pte(e.A, e.vpn[k]), pte_make(e.src[k], PTE_PRESENT | e.flags[k]));
         FX_EQ(fr->state, FRAME_LRU);
         FX_EQ(fr->flags & FRAME_LOCKED, 0);
         assert_true(fx_rmap_has(e.f, e.src[k], e.A, e.vpn[k]));
     }
-    FX_EQ(fx_pte(e.B, FV + 5), pte_make(e.src[3], PTE_PRESENT));
+    FX_EQ(fx_pte(e.B, FV + 5), pte_make(e.src[3], PTE_PRESENT | PTE_ACCESSED));
     FX_EQ(pagecache_lookup(e.f->m->pc, e.file, 5), e.src[3]);
+    FX_EQ(fx_spy(e.f)->n[FX_H_PTE_CLEARED], 0);
+    FX_EQ(FX_TOTAL(e.f, nr_tlb_remote_flush), 0);
     FX_EQ(FX_TOTAL(e.f, pgmigrate_success), 0);
     FX_EQ(migrate_last_moved(e.s->t), 0);
     FX_EQ(FX_TOTAL(e.f, pgfree), 0);
