@@ -41,6 +41,8 @@ struct migrate_ctx {
      * put back, never unmapped); folios [0, n_dst) have been tried. */
     pfn_t dst[MIGRATE_BATCH];
     uint32_t n_dst;
+    pfn_t failed[MIGRATE_BATCH];     /* MR_DEMOTION folios without a frame */
+    uint32_t n_failed;
 };
 
 static void migrate_run(struct task *t);
@@ -56,6 +58,18 @@ void migrate_ctx_free(struct migrate_ctx *c)
 uint32_t migrate_last_moved(const struct task *t)
 {
     return t->migrate ? t->migrate->moved : 0;
+}
+
+uint32_t migrate_take_failed(struct task *t, pfn_t *out)
+{
+    struct migrate_ctx *c = t->migrate;
+    uint32_t n = c ? c->n_failed : 0;
+
+    for (uint32_t k = 0; k < n; k++)
+        out[k] = c->failed[k];
+    if (c)
+        c->n_failed = 0;
+    return n;
 }
 
 void migrate_list_start(struct task *t, const pfn_t *pfns, uint32_t n, unsigned target_node,
@@ -76,7 +90,7 @@ void migrate_list_start(struct task *t, const pfn_t *pfns, uint32_t n, unsigned 
     c->target = target_node;
     c->done = done;
     c->state = G_UNMAP;
-    c->n_dst = 0;
+    c->n_dst = c->n_failed = 0;
     g_array_set_size(c->ptes, 0);
     t->in_user = false;
     t->run = migrate_run;
@@ -231,6 +245,10 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             c->dst[c->i] = alloc_dst(t, c);
             c->n_dst++;
             if (c->dst[c->i] == PFN_NONE) {
+                if (c->why == MR_DEMOTION) {
+                    c->failed[c->n_failed++] = c->src[c->i++];
+                    return false;
+                }
                 cost = putback(t, c->src[c->i], 0);
                 c->i++;
                 cpu_step(t, cost ? cost : 1, CT_MIGRATION);

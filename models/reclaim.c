@@ -183,6 +183,16 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
         if (migrate_last_moved(t))
             rc->idle_passes = 0;
         rc->n_demote = 0;
+        /* Folios that could not be demoted go round the list again, to be
+         * reclaimed the usual way (shrink_folio_list: do_demote_pass =
+         * false; goto retry). */
+        rc->n = migrate_take_failed(t, rc->list);
+        if (rc->n) {
+            rc->i = 0;
+            rc->no_demote = true;
+            rc->state = R_CHECK;
+            return false;
+        }
         rc->state = rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
         return false;
     case R_BATCH_FLUSH_DIRTY:

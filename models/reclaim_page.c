@@ -87,6 +87,7 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
         (m->kcfg.swap || (m->kcfg.demotion && m->demote_target[node] >= 0)))
         l = LRU_INACTIVE_ANON;
     rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = rc->n_demote = 0;
+    rc->no_demote = false;
     while (rc->n < m->kcfg.swap_cluster_max && mem_lru_len(m->mem, node, l)) {
         pfn_t pfn = mem_lru_tail(m->mem, node, l);
         struct frame *f = mem_frame(m->mem, pfn);
@@ -164,7 +165,7 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
     }
     /* Demotion instead of reclaim (shrink_folio_list's demote_folios):
      * kswapd and direct reclaim of a top-tier node move cold folios down. */
-    if (m->kcfg.demotion && !rc->list_mode && m->demote_target[rc->node] >= 0) {
+    if (m->kcfg.demotion && !rc->list_mode && !rc->no_demote && m->demote_target[rc->node] >= 0) {
         rc->demote[rc->n_demote++] = pfn;
         return cost;
     }

@@ -608,7 +608,7 @@ static double per_paged_out_page(const char *policy, const char *counter)
     struct cfg_error err = { 0 };
     struct run_output out;
     char errbuf[256] = "";
-    stats_id id, pages;
+    stats_id id = 0, pages = 0;
     double r;
 
     snprintf(set_policy, sizeof(set_policy), "policy.name=%s", policy);
