@@ -103,7 +103,8 @@ static sim_time_t do_access(struct app_thread *a)
         pte = mm_pte(t->mm, vpn, false);
         if (!pte || !pte_present(*pte) || pte_pfn(*pte) != hit.pfn ||
             (kind == TLB_STORE && !(*pte & PTE_WRITE)))
-            hazard_stale_hit(m, t->cpu, t->mm->id, vpn, hit.pfn, kind, pte ? *pte : 0);
+            hazard_stale_hit_at(m, a->pos, t->cpu, t->mm->id, vpn, hit.pfn, kind,
+                                pte ? *pte : 0);
         if (kind == TLB_STORE)
             mem_frame(m->mem, hit.pfn)->version++;
         return a->pat->access_ns;

@@ -174,6 +174,12 @@ static bool luf_read_ok(struct machine *m, unsigned cpu, uint64_t vpn, uint32_t 
 void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t vpn,
                       uint32_t pfn, enum tlb_access kind, uint64_t pte_now)
 {
+    hazard_stale_hit_at(m, sim_now(m->eng), cpu, mm_id, vpn, pfn, kind, pte_now);
+}
+
+void hazard_stale_hit_at(struct machine *m, sim_time_t when, unsigned cpu, uint32_t mm_id,
+                         uint64_t vpn, uint32_t pfn, enum tlb_access kind, uint64_t pte_now)
+{
     struct hazard_log *h = m->hazards;
     const struct frame *f = mem_frame(m->mem, pfn);
     const char *kind_name = classify(m, f, pfn, mm_id, vpn, kind, pte_now);
@@ -195,7 +201,7 @@ void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t 
     if (h->reports->len >= h->max_reports)
         return;
     g_strlcpy(r.kind, kind_name, sizeof(r.kind));
-    r.time_ns = sim_now(m->eng);
+    r.time_ns = when;
     r.cpu = cpu;
     r.mm_id = mm_id;
     r.vpn = vpn;

@@ -12,6 +12,7 @@
 
 #include "models/memory.h"
 #include "models/tlb.h"
+#include "sim/sim_time.h"
 
 struct machine;
 struct run_output;
@@ -29,6 +30,10 @@ void hazard_note(struct machine *m, enum hazard_event ev, unsigned cpu, uint32_t
 void hazard_log_free(struct hazard_log *h);
 /* A TLB hit of `cpu` on (mm, vpn) cached -> pfn whose PTE no longer maps
  * it that way; pte_now is the current PTE (0 if none). */
+/* As hazard_stale_hit, for an access that happened at `when` (an app
+ * thread's accesses are processed lazily, up to a quantum after). */
+void hazard_stale_hit_at(struct machine *m, sim_time_t when, unsigned cpu, uint32_t mm_id,
+                         uint64_t vpn, uint32_t pfn, enum tlb_access kind, uint64_t pte_now);
 void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t vpn,
                       uint32_t pfn, enum tlb_access kind, uint64_t pte_now);
 uint64_t hazard_count(const struct hazard_log *h);

@@ -181,7 +181,8 @@ static void count_moved(struct task *t, struct migrate_ctx *c)
 
     stats_add(m->st, m->ctr.pgmigrate_success, t->cpu, 1);
     if (c->why == MR_DEMOTION)
-        stats_add(m->st, m->ctr.pgdemote_kswapd, t->cpu, 1);
+        stats_add(m->st, t->kind == TASK_KSWAPD ? m->ctr.pgdemote_kswapd : m->ctr.pgdemote_direct,
+                  t->cpu, 1);
     else if (c->why == MR_NUMA_MISPLACED)
         stats_add(m->st, m->ctr.pgpromote_success, t->cpu, 1);
     c->moved++;

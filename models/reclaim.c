@@ -45,6 +45,7 @@ void reclaim_start(struct task *t, unsigned node, bool kswapd, uint32_t nr_to_re
     rc->list_mode = false;
     rc->nr_to_reclaim = nr_to_reclaim;
     rc->nr_reclaimed = 0;
+    rc->n = rc->n_writeback = 0;
     rc->idle_passes = 0;
     rc->done = done;
     t->in_user = false;
@@ -101,6 +102,30 @@ static void finish(struct task *t, struct reclaim_ctx *rc)
     t->run(t);
 }
 
+static void throttle_done_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (void)arg;
+    cpu_wakeup(ctx, true);
+}
+
+/* reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): a direct reclaimer whose last
+ * pass found nothing but folios under writeback sleeps instead of scanning
+ * them again; the kernel wakes it when enough writeback completes (or after
+ * HZ/10), modelled as one device write latency. */
+static bool writeback_throttle(struct task *t, struct reclaim_ctx *rc)
+{
+    struct machine *m = t->m;
+
+    if (rc->kswapd || !rc->n || rc->n_writeback < rc->n)
+        return false;
+    rc->n = 0;
+    stats_add(m->st, m->ctr.reclaim_throttle, t->cpu, 1);
+    sim_schedule(m->eng, m->cfg->cost.swap_write_ns, throttle_done_ev, t, 0);
+    cpu_sleep(t);
+    return true;
+}
+
 static bool step(struct task *t, sim_time_t cost)
 {
     if (!cost)
@@ -122,6 +147,8 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
             rc->state = R_DONE;
             return false;
         }
+        if (writeback_throttle(t, rc))
+            return true;
         cost = reclaim_isolate(t, rc);
         rc->state = R_CHECK;
         return step(t, cost);

@@ -87,6 +87,7 @@ sim_time_t reclaim_isolate(struct task *t, struct reclaim_ctx *rc)
         (m->kcfg.swap || (m->kcfg.demotion && m->demote_target[node] >= 0)))
         l = LRU_INACTIVE_ANON;
     rc->n = rc->i = rc->n_free = rc->n_pageout = rc->n_putback = rc->n_demote = 0;
+    rc->n_writeback = 0;
     rc->no_demote = false;
     while (rc->n < m->kcfg.swap_cluster_max && mem_lru_len(m->mem, node, l)) {
         pfn_t pfn = mem_lru_tail(m->mem, node, l);
@@ -146,6 +147,7 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
 
     rc->state = R_NEXT;
     if (f->flags & FRAME_WRITEBACK) {
+        rc->n_writeback++;
         putback(rc, pfn, false);
         return cost;
     }

@@ -40,6 +40,7 @@ struct reclaim_ctx {
     uint32_t n_putback;
     pfn_t demote[RECLAIM_MAX_LIST];     /* to migrate to the next tier */
     uint32_t n_demote;
+    uint32_t n_writeback;               /* isolated folios found under writeback */
     bool no_demote;                     /* the retry of folios demotion failed */
     struct mm *cur_mm;                  /* the mapping just unmapped */
     uint64_t cur_vpn;
