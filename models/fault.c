@@ -64,13 +64,15 @@ static bool step(struct task *t, sim_time_t cost)
     return true;
 }
 
-static void map_pte(struct machine *m, struct mm *mm, uint64_t vpn, pfn_t pfn, pte_t flags)
+static void map_pte(struct task *t, uint64_t vpn, pfn_t pfn, pte_t flags)
 {
+    struct machine *m = t->m;
+    struct mm *mm = t->mm;
     pte_t *pte = mm_pte(mm, vpn, true);
 
     *pte = pte_make(pfn, PTE_PRESENT | flags);
     mem_rmap_add(m->mem, pfn, mm->id, vpn);
-    hazard_note(m, HZ_MAP, 0, pfn, mm->id, vpn);
+    hazard_note(m, HZ_MAP, t->cpu, pfn, mm->id, vpn);
     mm->rss_pages++;
 }
 
@@ -165,7 +167,7 @@ static bool resolve(struct task *t, struct fault_ctx *fc)
         if (pfn != PFN_NONE && (mem_frame(m->mem, pfn)->flags & FRAME_LOCKED))
             return step(t, SIM_US);
         if (pfn != PFN_NONE) {      /* still in the swap cache: a minor fault */
-            map_pte(m, t->mm, fc->vpn, pfn, PTE_ACCESSED |
+            map_pte(t, fc->vpn, pfn, PTE_ACCESSED |
                     ((v->prot & VMA_WRITE) && fc->kind == TLB_STORE ? PTE_WRITE | PTE_DIRTY : 0));
             fc->state = F_DONE;
             return step(t, m->cfg->cost.rmap_unmap_ns);
@@ -239,7 +241,7 @@ static bool map_anon(struct task *t, struct fault_ctx *fc)
     }
     if (fc->swapin)
         stats_add(m->st, m->ctr.pgpgin, t->cpu, 1);
-    map_pte(m, t->mm, fc->vpn, fc->pfn, flags);
+    map_pte(t, fc->vpn, fc->pfn, flags);
     fc->state = F_DONE;
     return step(t, m->cfg->cost.rmap_unmap_ns + lru_add(m, t->cpu, fc->pfn));
 }
@@ -303,7 +305,7 @@ static bool map_file(struct task *t, struct fault_ctx *fc)
             flags |= PTE_WRITE | PTE_DIRTY;
             mem_frame(m->mem, pfn)->flags |= FRAME_DIRTY;
         }
-        map_pte(m, t->mm, vpn, pfn, flags);
+        map_pte(t, vpn, pfn, flags);
         cost += m->cfg->cost.rmap_unmap_ns;
     }
     fc->state = F_DONE;
