@@ -31,6 +31,7 @@
 
 _Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
 _Static_assert(EVQ_LINE % sizeof(struct evq_entry) == 0, "entries tile a line");
+_Static_assert(EVQ_LINE % sizeof(struct evq_payload) == 0, "slots tile a line");
 
 /* (when, key) order; keys are unique. Written with bitwise operators so that
  * it compiles to flag arithmetic: heap comparisons are data-dependent coin
@@ -137,7 +138,7 @@ static size_t evq_alloc_slot(struct evq *q)
     size_t slot = q->free_head;
 
     if (slot != SIZE_MAX) {
-        q->free_head = (size_t)q->slab[slot].arg;
+        q->free_head = q->slab[slot].next_free;
         return slot;
     }
     if (q->slab_used == q->slab_cap)
@@ -213,6 +214,52 @@ static inline size_t evq_min_child(const struct evq_entry *h, size_t c, size_t e
  * costs. As soon as the new head is known (after the first level), its
  * payload starts loading too: the next pop reads it, and by then the rest of
  * this sift and the caller's handler have hidden most of the miss. */
+#ifdef EVQ_SIFT2
+static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
+{
+    struct evq_entry *h = q->heap;
+    bool prefetch = n >= EVQ_PREFETCH_MIN;
+    size_t i = 0, c = 1, m;
+
+    /* Full families. */
+    while (c + EVQ_ARITY <= n) {
+        if (prefetch) {
+            for (size_t k = 0; k < EVQ_ARITY; k++)
+                __builtin_prefetch(&h[EVQ_ARITY * (c + k) + 1]);
+        }
+        {
+            size_t a = c + evq_less(&h[c + 1], &h[c]);
+            size_t b = c + 2 + evq_less(&h[c + 3], &h[c + 2]);
+
+            m = a + evq_less(&h[b], &h[a]) * (b - a);
+        }
+        if (!evq_less(&h[m], &x))
+            goto place;
+        h[i] = h[m];
+        if (i == 0)
+            __builtin_prefetch(&q->slab[h[0].key & q->slot_mask]);
+        i = m;
+        c = EVQ_ARITY * i + 1;
+    }
+    /* A last, partial family. */
+    if (c < n) {
+        m = c;
+        for (size_t j = c + 1; j < n; j++)
+            if (evq_less(&h[j], &h[m]))
+                m = j;
+        if (evq_less(&h[m], &x)) {
+            h[i] = h[m];
+            if (i == 0)
+                __builtin_prefetch(&q->slab[h[0].key & q->slot_mask]);
+            i = m;
+        }
+    }
+place:
+    h[i] = x;
+    if (i == 0)
+        __builtin_prefetch(&q->slab[x.key & q->slot_mask]);
+}
+#else
 static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
 {
     struct evq_entry *h = q->heap;
@@ -243,6 +290,7 @@ static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
     if (i == 0)
         __builtin_prefetch(&q->slab[x.key & q->slot_mask]);
 }
+#endif
 
 void evq_remove_head(struct evq *q)
 {

@@ -31,14 +31,14 @@ struct evq_entry {
     uint64_t key;
 };
 
-/* What an event runs. While a slot is free, arg holds the next free slot. */
+/* What an event runs: one slab slot. next_free links free slots; it also
+ * pads a slot to 32 bytes, so that in the line-aligned slab no slot straddles
+ * two cache lines (the pop reads it cold at large N). */
 struct evq_payload {
     sim_handler_fn *fn;
     void *ctx;
     uint64_t arg;
-#ifdef EVQ_SLAB32
-    uint64_t pad;
-#endif
+    size_t next_free;
 };
 
 /* A popped event. */
@@ -93,7 +93,7 @@ static inline struct evq_payload evq_pop_payload(struct evq *q)
     struct evq_payload *p = &q->slab[slot];
     struct evq_payload out = *p;
 
-    p->arg = q->free_head;
+    p->next_free = q->free_head;
     q->free_head = slot;
     evq_remove_head(q);
     return out;

@@ -13,8 +13,13 @@
  *      v10's check_flush_task_ugen in prep_new_page),
  *   2. a read-only PTE becomes writable (the pte_writable hook: the write
  *      fault on a present read-only PTE, v10's do_wp_page),
- *   3. direct reclaim starts (the reclaim_start hook; migrc RFC v2+ paused
- *      the mechanism before direct reclaim).
+ *   3. only with reclaim_flush: on, direct reclaim starts (the
+ *      reclaim_start hook). migrc RFC v2..v8 paused the mechanism under
+ *      memory pressure, when deferred folios were still held back from the
+ *      free lists. LUF v10 frees them at once and has no such point: its
+ *      only mm/vmscan.c change is the free_folios_luf batch in
+ *      shrink_folio_list ([RESEND PATCH v10 12/12],
+ *      <20240520021734.21527-13-byungchul@sk.com>), so it is off by default.
  * v10's third rule, a new writable mapping (do_mmap with PROT_WRITE), has no
  * call site: the model creates VMAs only at set-up (munmap's re-added VMA is
  * covered by flush_tlb_batched_pending, which LUF's deferred PTEs arm as
@@ -45,7 +50,7 @@
 enum luf_reason { LUF_ALLOC, LUF_WRITABLE, LUF_RECLAIM, LUF_NR };
 
 struct luf {
-    bool rw_too;
+    bool rw_too, reclaim_flush;
     /* The pending batch (v10's luf_ubc): folios deferred since the last
      * deferred flush carry gen_cur, and their CPUs are in mask. */
     struct cpumask mask;
@@ -73,6 +78,7 @@ struct luf_ubc {
 
 static const struct policy_param luf_params[] = {
     { "rw_too", "off", "defer folios mapped writable too (unsafe; validation target T7's negative case)" },
+    { "reclaim_flush", "off", "flush the deferred batch when direct reclaim starts (migrc RFC v2..v8's pause; not in LUF v10)" },
     { NULL, NULL, NULL },
 };
 
@@ -92,7 +98,9 @@ static int luf_configure(void *priv, struct cfg_node *map, struct cfg_error *err
     struct luf *p = priv;
 
     p->rw_too = false;
-    return cfg_get_bool(map, "rw_too", false, &p->rw_too, err);
+    p->reclaim_flush = false;
+    return cfg_get_bool(map, "rw_too", false, &p->rw_too, err) ||
+           cfg_get_bool(map, "reclaim_flush", false, &p->reclaim_flush, err);
 }
 
 static void luf_attach(void *priv, struct machine *m)
@@ -329,8 +337,12 @@ static bool luf_pte_writable(void *priv, struct task *t, struct mm *mm, uint64_t
 
 static bool luf_reclaim_start(void *priv, struct task *t, sim_time_t *cost_ns)
 {
+    struct luf *p = priv;
+
     (void)cost_ns;
-    return luf_flush(priv, t, LUF_RECLAIM);
+    if (!p->reclaim_flush)
+        return false;
+    return luf_flush(p, t, LUF_RECLAIM);
 }
 
 static bool luf_stale_read_ok(const void *priv, const struct machine *m, uint32_t pfn)
