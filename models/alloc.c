@@ -5,6 +5,25 @@
 #include "models/machine.h"
 #include "models/task.h"
 
+/* select_task_rq at wakeup: kswapd may run on any CPU of its node (any CPU
+ * at all for a CPU-less node); it stays on the CPU it last ran on when that
+ * is idle, else goes to the first idle one, else stays put and preempts. */
+static unsigned kswapd_wake_cpu(const struct machine *m, const struct task *k, unsigned node)
+{
+    bool node_has_cpus = m->cfg->node[node].has_cpus;
+    const struct cpu *prev = &m->cpu[k->cpu];
+
+    if (!prev->curr && !prev->rq_head)
+        return k->cpu;
+    for (unsigned c = 0; c < m->n_cpus; c++) {
+        const struct cpu *cpu = &m->cpu[c];
+
+        if ((!node_has_cpus || cpu->node == node) && !cpu->curr && !cpu->rq_head)
+            return c;
+    }
+    return k->cpu;
+}
+
 void alloc_wake_kswapd(struct machine *m, unsigned node)
 {
     struct task *k = m->kswapd[node];
@@ -12,6 +31,7 @@ void alloc_wake_kswapd(struct machine *m, unsigned node)
     if (!k || k->state != TASK_SLEEPING)
         return;
     stats_add_global(m->st, m->ctr.kswapd_wakeups, 1);
+    k->cpu = kswapd_wake_cpu(m, k, node);
     /* A long-sleeping kernel thread has little vruntime: CFS lets it
      * preempt at once (wakeup preemption). */
     cpu_wakeup(k, true);
