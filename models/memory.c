@@ -3,9 +3,9 @@
  * memory_lru.c and the reverse map in rmap.c.
  * Node i owns one contiguous pfn range, in node order. All lists are linked
  * through frame.next and used LIFO, so allocation order depends only on the
- * sequence of calls (deterministic). pcp refills and drains move a chain of
+ * sequence of calls (deterministic). pcp refills move a chain of
  * pcp_batch frames in one splice that keeps its order, so a fresh node hands
- * out frames in increasing pfn order. */
+ * out frames in increasing pfn order; drains return the oldest frames. */
 #include "models/memory.h"
 
 #include <inttypes.h>
@@ -278,8 +278,22 @@ static void mem_check_freeable(const struct frame *f, pfn_t pfn)
                "freeing pfn %" PRIu32 " with flags %#x", pfn, f->flags);
 }
 
-/* Past pcp_high a batch drains (the most recently freed frames: the model
- * has no cache warmth, so which ones does not matter). */
+/* Past pcp_high the oldest pcp_batch frames go back to the node (as
+ * free_pcppages_bulk takes from the list tail): recently freed frames stay
+ * on the CPU, which matters to policies that track freed frames (LUF).
+ * Walks the list once per drain, at most pcp_high frames. */
+static void mem_pcp_drain_oldest(struct memory *m, struct mem_pcp *pcp, unsigned node,
+                                 uint32_t n)
+{
+    pfn_t *tail = &pcp->head;
+
+    for (uint32_t keep = pcp->count - n; keep; keep--)
+        tail = &m->frames[*tail].next;
+    mem_splice(m, tail, &m->node[node].free_head, n, FRAME_FREE);
+    pcp->count -= n;
+    m->node[node].buddy_pages += n;
+}
+
 void mem_free(struct memory *m, pfn_t pfn, unsigned cpu)
 {
     struct frame *f = mem_frame(m, pfn);
@@ -294,7 +308,7 @@ void mem_free(struct memory *m, pfn_t pfn, unsigned cpu)
     pcp->count++;
     m->node[node].free_pages++;
     if (pcp->count > m->pcp_high)
-        mem_pcp_to_node(m, pcp, node, MIN(m->pcp_batch, pcp->count));
+        mem_pcp_drain_oldest(m, pcp, node, MIN(m->pcp_batch, pcp->count));
 }
 
 uint32_t mem_pcp_count(const struct memory *m, unsigned cpu, unsigned node)

@@ -137,10 +137,13 @@ static void test_memory_free_drains_batch_past_high(void **state)
     mem_free(m, p[HIGH], 1);                           /* over high: drain BATCH */
     assert_int_equal(mem_pcp_count(m, 1, 0), HIGH + 1 - BATCH);
     assert_int_equal(mem_node_free(m, 0), 1004 + HIGH + 1);
-    assert_int_equal(mem_frame(m, p[HIGH])->state, FRAME_FREE);
-    assert_int_equal(mem_frame(m, p[0])->state, FRAME_PCP);
-    /* LIFO: CPU 1 gets back the most recently freed frame still on its list */
-    assert_int_equal(mem_alloc(m, 0, 1), p[HIGH - BATCH]);
+    /* free_pcppages_bulk: the oldest frames go back to the node */
+    assert_int_equal(mem_frame(m, p[0])->state, FRAME_FREE);
+    assert_int_equal(mem_frame(m, p[BATCH - 1])->state, FRAME_FREE);
+    assert_int_equal(mem_frame(m, p[BATCH])->state, FRAME_PCP);
+    assert_int_equal(mem_frame(m, p[HIGH])->state, FRAME_PCP);
+    /* LIFO: CPU 1 gets back the most recently freed frame */
+    assert_int_equal(mem_alloc(m, 0, 1), p[HIGH]);
     memory_free(m);
 }
 
