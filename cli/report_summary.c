@@ -23,6 +23,7 @@ struct summary_metric {
 };
 
 static const struct summary_metric summary_metrics[] = {
+    { "interrupts",                   "interrupts, all (vmstat's in)" },
     { "ipi_received",                 "TLB shootdown interrupts received" },
     { "nr_tlb_remote_flush",          "remote flush requests" },
     { "nr_tlb_remote_flush_received", "remote flushes received" },
@@ -41,7 +42,9 @@ static const struct summary_metric summary_metrics[] = {
     { "pgsteal_direct",               "pages reclaimed by direct reclaim" },
     { "pgmigrate_success",            "pages migrated" },
     { "pgdemote_kswapd",              "pages demoted by kswapd" },
+    { "pgdemote_direct",              "pages demoted by direct reclaim" },
     { "pgpromote_success",            "pages promoted" },
+    { "lru_lock_wait_ns",             "spinning on lru_lock (ns)" },
     { "app_accesses",                 "app progress (accesses)" },
 };
 
