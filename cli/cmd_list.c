@@ -15,13 +15,20 @@
 #include "models/machine_cfg.h"
 #include "models/policy.h"
 
+#ifndef TLBSIM_DATADIR_DEFAULT
+#define TLBSIM_DATADIR_DEFAULT "/usr/local/share/tlbsim"
+#endif
+
 static char *list_machine_dir(void)
 {
     const char *datadir = getenv("TLBSIM_DATADIR");
 
     if (datadir && *datadir)
         return g_build_filename(datadir, "configs", "machines", NULL);
-    return g_build_filename("configs", "machines", NULL);
+    /* Run from a source tree, or else from where `make install` put them. */
+    if (g_file_test("configs/machines", G_FILE_TEST_IS_DIR))
+        return g_build_filename("configs", "machines", NULL);
+    return g_build_filename(TLBSIM_DATADIR_DEFAULT, "configs", "machines", NULL);
 }
 
 static gint list_compare(gconstpointer a, gconstpointer b)
