@@ -22,9 +22,7 @@
 /* Entries before heap[1] in the allocation, so that &heap[1] is aligned. */
 #define EVQ_HEAD_PAD (EVQ_LINE / sizeof(struct evq_entry) - 1)
 /* Entries (16 bytes each) beyond which pops prefetch: 1 MiB. */
-#ifndef EVQ_PREFETCH_MIN
 #define EVQ_PREFETCH_MIN 65536
-#endif
 
 /* Arrays from this size up are 2 MiB aligned and asked to use huge pages. */
 #define EVQ_HUGE (2u << 20)
@@ -33,22 +31,25 @@ _Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
 _Static_assert(EVQ_LINE % sizeof(struct evq_entry) == 0, "entries tile a line");
 _Static_assert(EVQ_LINE % sizeof(struct evq_payload) == 0, "slots tile a line");
 
-/* (when, key) order; keys are unique. Written with bitwise operators so that
- * it compiles to flag arithmetic: heap comparisons are data-dependent coin
- * flips, and a mispredicted branch costs more than evaluating both halves. */
+/* (when, key) order; keys are unique. Heap comparisons are data-dependent
+ * coin flips, and a mispredicted branch costs more than evaluating both
+ * halves, so this must compile to flag arithmetic: as one 128-bit compare
+ * (cmp, sbb) where the compiler has the type, else with bitwise operators. */
 static inline size_t evq_less(const struct evq_entry *a, const struct evq_entry *b)
 {
-#ifdef EVQ_U128
-    __extension__ typedef unsigned __int128 u128;
-    return ((u128)a->when << 64 | a->key) < ((u128)b->when << 64 | b->key);
-#endif
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 evq_u128;
+
+    return ((evq_u128)a->when << 64 | a->key) < ((evq_u128)b->when << 64 | b->key);
+#else
     return (size_t)(a->when < b->when) |
            ((size_t)(a->when == b->when) & (size_t)(a->key < b->key));
+#endif
 }
 
 /* bytes of memory aligned to a cache line. A large queue is touched at random
  * (the bottom levels of the heap, the slab), so with 4 KiB pages nearly every
- * access there misses the TLB too; where the kernel has transparent huge
+ * access there misses the TLB too; where the kernel gives transparent huge
  * pages on request (madvise mode), ask for them. Aborts when out of memory,
  * as g_malloc() does. */
 static void *evq_alloc(size_t bytes)
@@ -59,7 +60,7 @@ static void *evq_alloc(size_t bytes)
     if (posix_memalign(&p, align, bytes) != 0)
         g_error("%s:%d: event queue: out of memory for %zu bytes",
                 __FILE__, __LINE__, bytes);
-#if defined(MADV_HUGEPAGE) && !defined(EVQ_NO_HUGE)
+#ifdef MADV_HUGEPAGE
     if (align == EVQ_HUGE)
         (void)madvise(p, bytes & ~(size_t)(EVQ_HUGE - 1), MADV_HUGEPAGE);
 #endif
@@ -214,52 +215,6 @@ static inline size_t evq_min_child(const struct evq_entry *h, size_t c, size_t e
  * costs. As soon as the new head is known (after the first level), its
  * payload starts loading too: the next pop reads it, and by then the rest of
  * this sift and the caller's handler have hidden most of the miss. */
-#ifdef EVQ_SIFT2
-static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
-{
-    struct evq_entry *h = q->heap;
-    bool prefetch = n >= EVQ_PREFETCH_MIN;
-    size_t i = 0, c = 1, m;
-
-    /* Full families. */
-    while (c + EVQ_ARITY <= n) {
-        if (prefetch) {
-            for (size_t k = 0; k < EVQ_ARITY; k++)
-                __builtin_prefetch(&h[EVQ_ARITY * (c + k) + 1]);
-        }
-        {
-            size_t a = c + evq_less(&h[c + 1], &h[c]);
-            size_t b = c + 2 + evq_less(&h[c + 3], &h[c + 2]);
-
-            m = a + evq_less(&h[b], &h[a]) * (b - a);
-        }
-        if (!evq_less(&h[m], &x))
-            goto place;
-        h[i] = h[m];
-        if (i == 0)
-            __builtin_prefetch(&q->slab[h[0].key & q->slot_mask]);
-        i = m;
-        c = EVQ_ARITY * i + 1;
-    }
-    /* A last, partial family. */
-    if (c < n) {
-        m = c;
-        for (size_t j = c + 1; j < n; j++)
-            if (evq_less(&h[j], &h[m]))
-                m = j;
-        if (evq_less(&h[m], &x)) {
-            h[i] = h[m];
-            if (i == 0)
-                __builtin_prefetch(&q->slab[h[0].key & q->slot_mask]);
-            i = m;
-        }
-    }
-place:
-    h[i] = x;
-    if (i == 0)
-        __builtin_prefetch(&q->slab[x.key & q->slot_mask]);
-}
-#else
 static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
 {
     struct evq_entry *h = q->heap;
@@ -290,7 +245,6 @@ static void evq_sift_down(struct evq *q, size_t n, struct evq_entry x)
     if (i == 0)
         __builtin_prefetch(&q->slab[x.key & q->slot_mask]);
 }
-#endif
 
 void evq_remove_head(struct evq *q)
 {

@@ -103,6 +103,13 @@ static void test_engine_cancel_drops_event_and_is_not_counted(void **state)
     sim_engine_free(eng);
 }
 
+static void noop(struct sim_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (void)ctx;
+    (void)arg;
+}
+
 static void test_engine_cancel_many_then_run(void **state)
 {
     struct sim_engine *eng = sim_engine_new();
@@ -122,6 +129,47 @@ static void test_engine_cancel_many_then_run(void **state)
     for (size_t k = 0; k < 20; k++)
         assert_int_equal(t.arg[k], 190 - 10 * k);
     assert_int_equal(sim_events_pending(eng), 0);
+    sim_engine_free(eng);
+}
+
+/* Ids outlive the queue's slot growth (which re-encodes every pending key). */
+static void test_engine_cancel_after_queue_growth(void **state)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct trace t = { 0 };
+    sim_event_id first, last = 0;
+
+    (void)state;
+    first = sim_schedule(eng, 10, record, &t, 1);
+    for (int i = 0; i < 5000; i++)
+        last = sim_schedule(eng, 20 + (sim_time_t)(i % 7), noop, NULL, 0);
+    assert_int_equal(last, first + 5000);
+    assert_true(sim_cancel(eng, first));
+    assert_true(sim_cancel(eng, last));
+    assert_int_equal(sim_events_pending(eng), 4999);
+    sim_run(eng);
+    assert_int_equal(t.n, 0);
+    assert_int_equal(sim_events_handled(eng), 4999);
+    sim_engine_free(eng);
+}
+
+/* A run event's slot is reused by the next one: the old id stays dead. */
+static void test_engine_cancel_of_run_event_with_reused_slot(void **state)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct trace t = { 0 };
+    sim_event_id a, b;
+
+    (void)state;
+    a = sim_schedule(eng, 1, record, &t, 1);
+    sim_run(eng);
+    b = sim_schedule(eng, 1, record, &t, 2);
+    assert_true(b > a);
+    assert_false(sim_cancel(eng, a));
+    sim_run(eng);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.arg[1], 2);
+    assert_false(sim_cancel(eng, b));
     sim_engine_free(eng);
 }
 
@@ -285,6 +333,8 @@ int main(void)
         cmocka_unit_test(test_engine_ids_start_at_one_and_increase),
         cmocka_unit_test(test_engine_cancel_drops_event_and_is_not_counted),
         cmocka_unit_test(test_engine_cancel_many_then_run),
+        cmocka_unit_test(test_engine_cancel_after_queue_growth),
+        cmocka_unit_test(test_engine_cancel_of_run_event_with_reused_slot),
         cmocka_unit_test(test_engine_run_until_limit_is_inclusive),
         cmocka_unit_test(test_engine_run_until_ignores_cancelled_head),
         cmocka_unit_test(test_engine_stop_from_handler),
