@@ -32,7 +32,5 @@ void report_trace(const struct run_output *out, GString *s);
 
 /* Simulated seconds in the measured window (0 when the window is empty). */
 double report_window_s(const struct run_output *out);
-/* Nanoseconds since the window start (0 before it). */
-sim_time_t report_rel_ns(const struct run_output *out, sim_time_t t);
 
 #endif

@@ -24,7 +24,8 @@ double report_window_s(const struct run_output *out)
     return (double)out->duration_ns / 1e9;
 }
 
-sim_time_t report_rel_ns(const struct run_output *out, sim_time_t t)
+/* Nanoseconds since the window start (0 before it). */
+static sim_time_t report_rel_ns(const struct run_output *out, sim_time_t t)
 {
     return t > out->warmup_ns ? t - out->warmup_ns : 0;
 }

@@ -77,6 +77,14 @@ static void next_access(struct app_thread *a)
     a->have_next = true;
 }
 
+/* Only data accesses advance the syscall window: the call covers the
+ * syscall_every data pages just walked (instruction fetches do not move the
+ * sequential cursor). */
+static bool counts_for_syscall(const struct app_pattern *p, enum tlb_access kind)
+{
+    return p->syscall_every && kind != TLB_IFETCH;
+}
+
 static void count_miss(struct machine *m, unsigned cpu, enum tlb_access kind)
 {
     stats_id id = kind == TLB_IFETCH ? m->ctr.itlb_load_misses
@@ -160,7 +168,8 @@ static void process_until(struct app_thread *a, sim_time_t until, bool at_least_
         a->pos += cost;
         a->have_next = false;
         done++;
-        if (a->pat->syscall_every && ++a->since_syscall >= a->pat->syscall_every) {
+        if (counts_for_syscall(a->pat, a->next_kind) &&
+            ++a->since_syscall >= a->pat->syscall_every) {
             a->since_syscall = 0;
             a->syscall_pending = true;
         }
@@ -223,7 +232,7 @@ static sim_time_t predict_run(struct app_thread *a, sim_time_t horizon)
         if (!tlb_probe(c->tlb, c->loaded_asid, a->next_vpn, &hit) ||
             (a->next_kind == TLB_STORE && !(hit.writable && hit.dirty)))
             span += t->m->cfg->cost.page_walk_ns;
-        if (a->pat->syscall_every && ++since >= a->pat->syscall_every)
+        if (counts_for_syscall(a->pat, a->next_kind) && ++since >= a->pat->syscall_every)
             break;
     }
     a->rng = rng;
@@ -288,6 +297,11 @@ struct task *app_thread_create(struct machine *m, struct mm *mm, unsigned cpu,
                "zipf over %llu pages, exponent %g", (unsigned long long)pat->total_pages,
                pat->zipf_exponent);
     a->cursor = n_siblings ? pat->total_pages * index / n_siblings : 0;
+    /* A syscall loop calls on whole windows (syscall_every divides the
+     * data): start at a window boundary, or a window would run past the
+     * end of the mapping when the cursor wraps. */
+    if (pat->syscall_every)
+        a->cursor -= a->cursor % pat->syscall_every;
     t->owner = a;
     t->run = app_run;
     t->sync = app_sync;

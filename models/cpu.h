@@ -32,6 +32,7 @@ struct asid_ctx {
 struct cpu {
     struct machine *m;
     unsigned id, node, socket, core, thread;
+    unsigned apic_cluster;      /* x2APIC logical cluster (ipi_cluster_cpus) */
     struct tlb *tlb;
     /* lazy TLB state (policy-semantics.md §1) */
     uint32_t loaded_mm;       /* mm id, or ASID_NONE for init_mm */

@@ -84,6 +84,15 @@ static void init_cpu(struct machine *m, unsigned id)
     c->socket = m->cfg->cpu_socket[id];
     c->core = m->cfg->cpu_core[id];
     c->thread = m->cfg->cpu_thread[id];
+    /* x2APIC IDs put a core's threads next to each other, socket-major;
+     * a logical cluster is ipi_cluster_cpus consecutive IDs. */
+    if (m->cfg->ipi_cluster_cpus) {
+        unsigned per_socket = m->cfg->cores_per_socket * m->cfg->threads_per_core;
+        unsigned clusters = (per_socket + m->cfg->ipi_cluster_cpus - 1) / m->cfg->ipi_cluster_cpus;
+
+        c->apic_cluster = c->socket * clusters +
+                          (c->core * m->cfg->threads_per_core + c->thread) / m->cfg->ipi_cluster_cpus;
+    }
     c->tlb = tlb_new(&m->cfg->l1d, &m->cfg->l1i, &m->cfg->l2);
     c->loaded_mm = ASID_NONE;
     c->ctx = g_new(struct asid_ctx, m->arm64 ? 1 : slots);
@@ -149,6 +158,8 @@ struct machine *machine_new(const struct machine_cfg *cfg, const struct kernel_c
     m->next_swap_slot = 1;
     m->kswapd = g_new0(struct task *, cfg->n_nodes);
     m->lru_lock = g_new0(struct sim_spinlock, cfg->n_nodes);
+    m->cluster_stamp = g_new0(uint64_t, m->n_cpus);
+    m->cluster_sent_at = g_new0(sim_time_t, m->n_cpus);
     m->hazards = hazard_log_new(64);
     sd_init(m);
     if (policy->attach)
@@ -277,6 +288,8 @@ void machine_free(struct machine *m)
     g_free(m->files);
     g_free(m->kswapd);
     g_free(m->lru_lock);
+    g_free(m->cluster_stamp);
+    g_free(m->cluster_sent_at);
     g_free(m->demote_target);
     g_free(m->failure);
     if (m->trace)

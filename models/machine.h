@@ -69,6 +69,9 @@ struct machine {
     uint64_t next_swap_slot;
     struct sim_spinlock *lru_lock;  /* per node */
     int *demote_target;             /* per node: next memory tier, -1 if none */
+    uint64_t *cluster_stamp;        /* per APIC cluster: last IPI send that reached it */
+    sim_time_t *cluster_sent_at;    /* ... and when its ICR write was done */
+    uint64_t send_stamp;
     struct file_info *files;        /* by file id; id 0 is the swap cache */
     uint32_t n_files;
     char *failure;                  /* set when the run must stop: out of memory */

@@ -80,7 +80,8 @@ static int load_ident(struct cfg_node *m, struct machine_cfg *cfg, struct cfg_er
         cfg_get_enum(m, "shootdown", true, shootdown_names, 2, &mech, err) ||
         cfg_get_u32(m, "clock_mhz", true, MACHINE_MIN_MHZ, MACHINE_MAX_MHZ,
                     &cfg->clock_mhz, err) ||
-        cfg_get_u32(m, "tick_hz", true, 1, MACHINE_MAX_TICK_HZ, &cfg->tick_hz, err))
+        cfg_get_u32(m, "tick_hz", true, 1, MACHINE_MAX_TICK_HZ, &cfg->tick_hz, err) ||
+        cfg_get_u32(m, "ipi_cluster_cpus", false, 0, 64, &cfg->ipi_cluster_cpus, err))
         return -1;
     cfg->arch = (enum machine_arch)arch;
     cfg->shootdown = (enum shootdown_mech)mech;
@@ -142,7 +143,7 @@ static int load_topology(struct cfg_node *m, struct machine_cfg *cfg, struct cfg
 int machine_cfg_load(struct cfg_node *machine, struct machine_cfg *cfg, struct cfg_error *err)
 {
     static const char *const keys[] = {
-        "name", "arch", "shootdown", "clock_mhz", "tick_hz", "topology",
+        "name", "arch", "shootdown", "clock_mhz", "tick_hz", "ipi_cluster_cpus", "topology",
         "nodes", "distance", "tlb", "cost", NULL,
     };
 

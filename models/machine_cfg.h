@@ -81,6 +81,8 @@ struct machine_cfg {
     uint32_t n_cpus;                      /* sockets * cores_per_socket * threads_per_core */
     uint32_t clock_mhz;                   /* for costs given in cycles */
     uint32_t tick_hz;                     /* scheduler tick (timer interrupts) */
+    uint32_t ipi_cluster_cpus;            /* x2APIC cluster mode: one IPI send per cluster
+                                           * of this many logical CPUs; 0: per destination */
     uint32_t n_nodes;
     struct node_cfg node[MACHINE_MAX_NODES];
     uint8_t distance[MACHINE_MAX_NODES][MACHINE_MAX_NODES]; /* SLIT: 10 local */

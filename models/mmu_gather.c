@@ -185,9 +185,13 @@ static bool zap_advance(struct task *t, struct zap_ctx *z)
         return false;
     case Z_PENDING:
         z->state = Z_WALK;
-        return m->policy->batched_pending
-                   ? m->policy->batched_pending(m->policy_priv, t, t->mm, &cost)
-                   : policy_default_batched_pending(m, t, t->mm, &cost);
+        if (m->policy->batched_pending
+                ? m->policy->batched_pending(m->policy_priv, t, t->mm, &cost)
+                : policy_default_batched_pending(m, t, t->mm, &cost))
+            return true;
+        /* the hook's time when it did not wait (policy.h) */
+        return cost && (cpu_step(t, cost, z->kind == ZAP_PROT_NUMA ? CT_MIGRATION : CT_RECLAIM),
+                        true);
     case Z_WALK:
         hi = (z->cur | (PTES_PER_TABLE - 1)) + 1;
         hi = hi < z->end ? hi : z->end;

@@ -18,7 +18,9 @@ static void count_scan(struct task *t, bool kswapd, uint64_t n)
     stats_add(m->st, kswapd ? m->ctr.pgscan_kswapd : m->ctr.pgscan_direct, t->cpu, n);
 }
 
-unsigned reclaim_referenced(struct task *t, pfn_t pfn, sim_time_t *cost)
+/* Clears the accessed bits of every PTE mapping pfn; returns how many were
+ * set and adds the cost to *cost (page_referenced). */
+static unsigned reclaim_referenced(struct task *t, pfn_t pfn, sim_time_t *cost)
 {
     struct machine *m = t->m;
     struct frame *f = mem_frame(m->mem, pfn);

@@ -57,8 +57,5 @@ sim_time_t reclaim_pageout(struct task *t, struct reclaim_ctx *rc, pfn_t pfn);
 sim_time_t reclaim_putback(struct task *t, struct reclaim_ctx *rc);
 void reclaim_free_page(struct task *t, struct reclaim_ctx *rc);
 sim_time_t reclaim_free_batch(struct task *t, struct reclaim_ctx *rc);
-/* Clears the accessed bits of every PTE mapping pfn; returns how many were
- * set and adds the cost to *cost (page_referenced). */
-unsigned reclaim_referenced(struct task *t, pfn_t pfn, sim_time_t *cost);
 
 #endif

@@ -127,17 +127,41 @@ static void ipi_arrive_ev(struct sim_engine *eng, void *ctx, uint64_t cpu)
     cpu_irq(m, (unsigned)cpu, IRQ_CALL);
 }
 
-static void send_ipi(struct machine *m, unsigned from, unsigned to, struct flush_req *r)
+/* The offset from now at which the initiator's ICR write for `to` is done:
+ * writes are serial (one per destination), except that in x2APIC cluster
+ * mode one write reaches every target of a logical cluster. *send is the
+ * initiator's write time so far. */
+static sim_time_t icr_write(struct machine *m, unsigned to, sim_time_t *send)
+{
+    unsigned cl = m->cpu[to].apic_cluster;
+
+    if (m->cfg->ipi_cluster_cpus && m->cluster_stamp[cl] == m->send_stamp)
+        return m->cluster_sent_at[cl];
+    *send += m->cfg->cost.ipi_send_ns;
+    if (m->cfg->ipi_cluster_cpus) {
+        m->cluster_stamp[cl] = m->send_stamp;
+        m->cluster_sent_at[cl] = *send;
+    }
+    return *send;
+}
+
+/* Queues r on `to` and, unless an interrupt is already on its way (csd
+ * queues coalesce: no ICR write then), sends one: it leaves when its ICR
+ * write is done and arrives after the delivery latency (the machine files'
+ * split of Amit's 775 ns: send, then delivery). */
+static void send_ipi(struct machine *m, unsigned from, unsigned to, struct flush_req *r,
+                     sim_time_t *send)
 {
     struct cpu *c = &m->cpu[to];
     bool was_empty = c->csd_len == 0;
 
     csd_push(c, r);
     if (!was_empty || c->ipi_in_flight)
-        return;     /* coalesced into the interrupt already on its way */
+        return;
     c->ipi_in_flight = true;
     stats_add(m->st, m->ctr.ipi_sent, from, 1);
-    sim_schedule(m->eng, sd_ipi_latency(m, from, to), ipi_arrive_ev, m, to);
+    sim_schedule(m->eng, icr_write(m, to, send) + sd_ipi_latency(m, from, to), ipi_arrive_ev,
+                 m, to);
 }
 
 static void wake_waiter_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
@@ -241,11 +265,11 @@ static bool issue(struct machine *m, struct task *t, struct flush_req *r,
                               : (int64_t)(r->end_vpn - r->start_vpn));
     }
     if (n_targets) {
+        m->send_stamp++;
         cpumask_for_each(c, mask) {
             if (c == self || !should_flush(m, c, r, trim))
                 continue;
-            send += m->cfg->cost.ipi_send_ns;
-            send_ipi(m, self, c, r);
+            send_ipi(m, self, c, r, &send);
         }
     }
     if (local_wanted)

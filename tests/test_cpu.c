@@ -63,7 +63,7 @@ static void test_step_stretched_by_shootdown(void **state)
     unsigned a = fx_op_step(app, 10000, CT_APP);
     unsigned w;
     const sim_time_t h = FX_IRQ + FX_INVLPG;
-    const sim_time_t resume = 5000 + FX_DELIVER_SOCKET + FX_IRQ / 2 + FX_INVLPG + FX_ACK_SOCKET;
+    const sim_time_t resume = 5000 + FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 + FX_INVLPG + FX_ACK_SOCKET;
 
     fx_op_step_to(in, 5000);
     w = fx_op_flush_range(in, A, 100, 1, false);
@@ -98,7 +98,7 @@ static void test_blocked_task_woken_during_irq(void **state)
     struct mm *A = machine_new_mm(f->m);
     struct fx_script *in = fx_task(f, 0, NULL, "init");
     unsigned w = fx_op_flush_range(in, A, 100, 1, false);
-    const sim_time_t ack = T0 + FX_DELIVER_SOCKET + FX_IRQ / 2 + FX_INVLPG + FX_ACK_SOCKET;
+    const sim_time_t ack = T0 + FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 + FX_INVLPG + FX_ACK_SOCKET;
     const sim_time_t irq_at = ack - 60;
 
     fx_load(f, 1, A, 0, 1, false);

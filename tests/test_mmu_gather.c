@@ -25,7 +25,7 @@
 /* the walk of n PTEs of which k are changed */
 #define WALK(n, k) ((n) * C_SCAN / 8 + (k) * C_RMAP)
 /* an IPI round trip from cpu 0 to a remote-socket CPU whose handler takes h */
-#define RT_REMOTE(h) (FX_DELIVER_REMOTE + FX_IRQ / 2 + (h) + FX_ACK_REMOTE)
+#define RT_REMOTE(h) (FX_IPI_SEND + FX_DELIVER_REMOTE + FX_IRQ / 2 + (h) + FX_ACK_REMOTE)
 
 struct zap_op {
     enum zap_kind kind;
@@ -185,7 +185,8 @@ static void test_batched_pending_flushes_mm_at_first_table(void **state)
     unsigned i;
     struct pending_probe pp = { &e, 0 };
     const struct fx_hook_call *c;
-    const sim_time_t mm_flushed = TA + RT_REMOTE(FX_FULL_FLUSH);
+    /* cpu 3's IPI leaves after the ICR writes to cpu 2 and to it */
+    const sim_time_t mm_flushed = TA + FX_IPI_SEND + RT_REMOTE(FX_FULL_FLUSH);
     const sim_time_t walked = mm_flushed + WALK(12, 12) + WALK(8, 8);
 
     setup(&e, 0);
@@ -232,8 +233,9 @@ static void test_munmap_ipis_lazy_cpus(void **state)
     i = fx_op_call(e.s, op_zap, &o);
     fx_start(e.s);
     fx_run_until(e.f, 100000);
-    /* cpu 3's switch to init_mm (1000) is the slowest target */
-    FX_EQ(e.s->ended[i], walked + RT_REMOTE(FX_FULL_FLUSH) + 8 * C_FREE);
+    /* cpu 3's switch to init_mm (1000) is the slowest target; its IPI
+     * leaves after the ICR writes to cpu 2 and to it */
+    FX_EQ(e.s->ended[i], walked + FX_IPI_SEND + RT_REMOTE(FX_FULL_FLUSH) + 8 * C_FREE);
     FX_EQ(FX_CPU(e.f, irq_call, 3), 1);
     FX_EQ(FX_CPU(e.f, irq_call, 2), 1);
     FX_EQ(FX_TOTAL(e.f, ipi_sent), 2);
@@ -292,7 +294,9 @@ static void test_nested_gathers_force_full_flush(void **state)
     assert_true(e.s->done && s1->done);
     FX_EQ(e.s->began[i0], TA);
     FX_EQ(s1->began[i1], TA);
-    FX_EQ(s1->ended[i1], TA + WALK(8, 0) + RT_REMOTE(FX_FULL_FLUSH));
+    /* cpu 1 writes ICRs for cpus 0, 2, 3 in turn: cpu 3's (remote, full
+     * flush) is the third write and the slowest round trip */
+    FX_EQ(s1->ended[i1], TA + WALK(8, 0) + 2 * FX_IPI_SEND + RT_REMOTE(FX_FULL_FLUSH));
     FX_EQ(na.cached_on_cpu2, 0);
     FX_EQ(na.pending_seen, 1);      /* thread 0 still in its gather */
     FX_EQ(FX_CPU(e.f, nr_tlb_local_flush_all, 1), 1);   /* thread 1's own flush: full */

@@ -102,8 +102,10 @@ static void test_pfn_batch_flushes_when_full(void **state)
     FX_EQ(fx_count(f, 4, 0, 100, 8), 8);
     FX_EQ(f->m->cpu[4].ctx[0].gen, 1);
     FX_EQ(FX_TOTAL(f, nr_tlb_local_flush_all), 0);
-    /* each target's wait: delivery, half the entry/exit, 4 INVLPGs, ack */
-    FX_EQ(s->ended[full], T0 + FX_DELIVER_SOCKET + FX_IRQ / 2 + 4 * FX_INVLPG + FX_ACK_SOCKET);
+    /* the slower target is cpu 5: its IPI leaves after the ICR writes to
+     * cpu 1 and to it; then delivery, half the entry/exit, 4 INVLPGs, ack */
+    FX_EQ(s->ended[full],
+          T0 + 2 * FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 + 4 * FX_INVLPG + FX_ACK_SOCKET);
     fx_free(f);
 }
 
@@ -128,7 +130,8 @@ static void test_pfn_batch_full_flush_past_ceiling(void **state)
     FX_EQ(FX_CPU(f, ipi_received, 1), 1);
     FX_EQ(fx_count(f, 1, 0, 100, 48), 0);
     FX_EQ(f->m->cpu[1].ctx[0].gen, A->tlb_gen);
-    FX_EQ(s->ended[full], T0 + FX_DELIVER_SOCKET + FX_IRQ / 2 + FX_FULL_FLUSH + FX_ACK_SOCKET);
+    FX_EQ(s->ended[full],
+          T0 + FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 + FX_FULL_FLUSH + FX_ACK_SOCKET);
     fx_free(f);
 }
 
@@ -245,7 +248,8 @@ static void test_pfn_batch_generation_gap(void **state)
     assert_true(fx_has(f, 1, 0, 102));      /* gen 4: not in this list */
     assert_false(fx_has(f, 1, 0, 103));
     FX_EQ(f->m->cpu[1].ctx[0].gen, 3);
-    FX_EQ(s->ended[i], T0 + FX_DELIVER_SOCKET + FX_IRQ / 2 + 3 * FX_INVLPG + FX_ACK_SOCKET);
+    FX_EQ(s->ended[i],
+          T0 + FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 + 3 * FX_INVLPG + FX_ACK_SOCKET);
     cpumask_destroy(&g.mask);
     fx_free(f);
 }
@@ -534,8 +538,10 @@ static void test_ideal_targets_only_caching_cpus(void **state)
     assert_true(f->m->cpu[5].is_lazy && f->m->cpu[5].loaded_mm == A->id);
     FX_EQ(FX_TOTAL(f, nr_tlb_local_flush_all), 0);
     FX_EQ(A->tlb_gen, 1);
-    /* the slowest target (cpu 6, other socket) INVLPGs one page */
-    FX_EQ(s->ended[p], T0 + FX_DELIVER_REMOTE + FX_IRQ / 2 + FX_INVLPG + FX_ACK_REMOTE);
+    /* the slowest target (cpu 6, other socket) INVLPGs one page; its IPI
+     * leaves after the ICR writes to cpus 1, 5 and 6 */
+    FX_EQ(s->ended[p],
+          T0 + 3 * FX_IPI_SEND + FX_DELIVER_REMOTE + FX_IRQ / 2 + FX_INVLPG + FX_ACK_REMOTE);
     fx_free(f);
 }
 

@@ -13,9 +13,13 @@
 
 /* The time one IPI round trip from cpu 0 ends: delivery, half the entry/exit
  * (the handler runs in the middle), the handler, the ack back to cpu 0. */
-#define RT_SOCKET(handler) (FX_DELIVER_SOCKET + FX_IRQ / 2 + (handler) + FX_ACK_SOCKET)
-#define RT_REMOTE(handler) (FX_DELIVER_REMOTE + FX_IRQ / 2 + (handler) + FX_ACK_REMOTE)
-#define RT_SMT(handler) (FX_DELIVER_SMT + FX_IRQ / 2 + (handler) + FX_ACK_SOCKET)
+#define RT_SOCKET(handler) (FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 + (handler) + FX_ACK_SOCKET)
+#define RT_REMOTE(handler) (FX_IPI_SEND + FX_DELIVER_REMOTE + FX_IRQ / 2 + (handler) + FX_ACK_REMOTE)
+#define RT_SMT(handler) (FX_IPI_SEND + FX_DELIVER_SMT + FX_IRQ / 2 + (handler) + FX_ACK_SOCKET)
+/* The initiator's ICR writes are serial (physical mode: one per target, in
+ * CPU order): the IPI to the k-th target leaves k writes after the issue,
+ * (k - 1) more than the one RT_* include. */
+#define SEND_AFTER(k) (((k) - 1) * FX_IPI_SEND)
 
 /* ---- IPIs and csd queues ---- */
 
@@ -65,6 +69,70 @@ static void test_ipi_coalescing(void **state)
     FX_EQ(fx_cpu_time(f, 2, CT_IRQ), FX_IRQ + FX_FULL_FLUSH);
     FX_EQ(fx_cpu_time(f, 0, CT_FLUSH_WAIT), done - T0);
     fx_free(f);
+}
+
+/* The initiator's ICR writes are serial. cpu 2 (socket 1) flushes one page
+ * of A on cpus 0, 1 (socket 0, one generation behind: INVLPG) and 3, 6, 7
+ * (its own socket, two behind: full flush). Physical mode: one write per
+ * target in CPU order, the k-th target's IPI leaves k writes after the
+ * issue. x2APIC cluster mode with 4 CPUs per cluster (here one per socket:
+ * {0, 1, 4, 5}, {2, 3, 6, 7}): one write per cluster, 2 instead of 5, so
+ * cpus 3, 6, 7 get theirs after the second write instead of the 3rd to 5th.
+ * Each target's interrupt ends at issue + its writes + delivery + entry/exit
+ * + handler; the initiator resumes at the last ack (cpu 7: same socket, full
+ * flush, the last write). */
+static void test_ipi_send_serial_cluster_mode(void **state)
+{
+    static const unsigned tgt[5] = { 0, 1, 3, 6, 7 };
+    static const sim_time_t writes_phys[5] = { 1, 2, 3, 4, 5 };
+    static const sim_time_t writes_cluster[5] = { 1, 1, 2, 2, 2 };
+
+    (void)state;
+    for (unsigned cluster = 0; cluster < 2; cluster++) {
+        struct machine_cfg *cfg = fx_cfg_x86();
+        struct fx *f;
+        struct mm *A;
+        struct fx_script *s;
+        const sim_time_t *writes = cluster ? writes_cluster : writes_phys;
+        unsigned i;
+
+        cfg->ipi_cluster_cpus = cluster ? 4 : 0;
+        f = fx_new(cfg, NULL, "batch_full", NULL);
+        A = machine_new_mm(f->m);
+        s = fx_task(f, 2, NULL, "init");
+        i = fx_op_flush_range(s, A, 300, 1, false);
+        A->tlb_gen = 2;
+        fx_load(f, 0, A, 0, 2, false);
+        fx_load(f, 1, A, 0, 2, false);
+        fx_load(f, 3, A, 0, 1, false);
+        fx_load(f, 6, A, 0, 1, false);
+        fx_load(f, 7, A, 0, 1, false);
+        fx_start(s);
+        fx_run_until(f, 100000);
+
+        assert_true(s->waited[i]);
+        FX_EQ(FX_TOTAL(f, ipi_sent), 5);
+        FX_EQ(FX_CPU(f, ipi_sent, 2), 5);
+        for (unsigned k = 0; k < 5; k++)
+            FX_EQ(FX_CPU(f, irq_call, tgt[k]), 1);
+        FX_EQ(f->m->cpu[0].irq_busy_until,
+              T0 + writes[0] * FX_IPI_SEND + FX_DELIVER_REMOTE + FX_IRQ + FX_INVLPG);
+        FX_EQ(f->m->cpu[1].irq_busy_until,
+              T0 + writes[1] * FX_IPI_SEND + FX_DELIVER_REMOTE + FX_IRQ + FX_INVLPG);
+        FX_EQ(f->m->cpu[3].irq_busy_until,
+              T0 + writes[2] * FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ + FX_FULL_FLUSH);
+        FX_EQ(f->m->cpu[6].irq_busy_until,      /* cpu 2's SMT sibling */
+              T0 + writes[3] * FX_IPI_SEND + FX_DELIVER_SMT + FX_IRQ + FX_FULL_FLUSH);
+        FX_EQ(f->m->cpu[7].irq_busy_until,
+              T0 + writes[4] * FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ + FX_FULL_FLUSH);
+        FX_EQ(s->ended[i], T0 + SEND_AFTER(writes[4]) + RT_SOCKET(FX_FULL_FLUSH));
+        FX_EQ(s->ended[i], cluster ? T0 + 2 * FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 +
+                                         FX_FULL_FLUSH + FX_ACK_SOCKET
+                                   : T0 + 5 * FX_IPI_SEND + FX_DELIVER_SOCKET + FX_IRQ / 2 +
+                                         FX_FULL_FLUSH + FX_ACK_SOCKET);
+        FX_EQ(A->tlb_gen, 3);
+        fx_free(f);
+    }
 }
 
 /* ---- the 33-page ceiling ---- */
@@ -146,7 +214,7 @@ static void test_batch_flush_skips_up_to_date_cpu(void **state)
     fx_start(s);
     fx_run_until(f, 100000);
 
-    FX_EQ(s->ended[i], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[i], T0 + SEND_AFTER(2) + RT_REMOTE(FX_FULL_FLUSH));
     FX_EQ(FX_TOTAL(f, ipi_sent), 2);
     FX_EQ(FX_CPU(f, irq_call, 1), 1);
     FX_EQ(FX_CPU(f, shootdown_skipped_gen, 1), 1);
@@ -224,7 +292,7 @@ static void test_two_generations_behind_full_flush(void **state)
     fx_run_until(f, 100000);
 
     FX_EQ(A->tlb_gen, 3);
-    FX_EQ(s->ended[i], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[i], T0 + SEND_AFTER(2) + RT_REMOTE(FX_FULL_FLUSH));
     FX_EQ(fx_count(f, 1, 0, 300, 4), 3);
     assert_false(fx_has(f, 1, 0, 300));
     FX_EQ(fx_count(f, 2, 0, 300, 4), 0);
@@ -343,7 +411,7 @@ static void test_lazy_cpu_ipid_when_tables_freed(void **state)
 
     fx_start(s);
     fx_run_until(f, 100000);
-    FX_EQ(s->ended[i], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[i], T0 + SEND_AFTER(2) + RT_REMOTE(FX_FULL_FLUSH));
     FX_EQ(FX_TOTAL(f, ipi_sent), 2);
     FX_EQ(FX_CPU(f, irq_call, 2), 1);
     FX_EQ(c2->loaded_mm, ASID_NONE);
@@ -387,7 +455,7 @@ static void test_lazy_cpu_ipid_v4_3(void **state)
     fx_start(s);
     fx_run_until(f, 100000);
 
-    FX_EQ(s->ended[i], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[i], T0 + SEND_AFTER(2) + RT_REMOTE(FX_FULL_FLUSH));
     FX_EQ(FX_TOTAL(f, ipi_sent), 2);
     FX_EQ(FX_CPU(f, irq_call, 2), 1);
     FX_EQ(c2->loaded_mm, ASID_NONE);
@@ -444,7 +512,7 @@ static void test_stale_cpumask_bit_cleared_no_flush(void **state)
     fx_run_until(f, 100000);
 
     /* cpu 3 (remote, no handler work) is the slower of the two */
-    FX_EQ(s->ended[i1], T0 + RT_REMOTE(0));
+    FX_EQ(s->ended[i1], T0 + SEND_AFTER(2) + RT_REMOTE(0));
     FX_EQ(s->ended[i2], s->ended[i1] + RT_SOCKET(FX_INVLPG));
     FX_EQ(FX_CPU(f, irq_call, 3), 1);
     FX_EQ(FX_CPU(f, shootdown_stale_cpumask, 3), 1);
@@ -745,7 +813,7 @@ static void test_batch_full_union_one_ipi_per_cpu(void **state)
     FX_EQ(w.A->flush_batched_pending, 2);
     FX_EQ(w.B->flush_batched_pending, 1);
     assert_true(s->waited[fl]);
-    FX_EQ(s->ended[fl], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[fl], T0 + SEND_AFTER(3) + RT_REMOTE(FX_FULL_FLUSH));
     assert_false(s->waited[again]);
     FX_EQ(FX_TOTAL(f, nr_tlb_remote_flush), 1);
     FX_EQ(FX_TOTAL(f, ipi_sent), 3);
@@ -789,7 +857,7 @@ static void test_batch_full_flush_dirty_rule_on(void **state)
     assert_false(s->waited[d1]);
     FX_EQ(s->ended[d1], T0);
     assert_true(s->waited[d2]);
-    FX_EQ(s->ended[d2], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[d2], T0 + SEND_AFTER(2) + RT_REMOTE(FX_FULL_FLUSH));
     assert_false(s->waited[fp]);
     FX_EQ(FX_TOTAL(f, ipi_sent), 2);
     FX_EQ(FX_TOTAL(f, nr_tlb_remote_flush), 1);
@@ -817,7 +885,7 @@ static void test_batch_full_flush_dirty_rule_off(void **state)
     assert_false(s->waited[d]);
     assert_true(s->waited[fp]);
     FX_EQ(s->began[fp], T0);
-    FX_EQ(s->ended[fp], T0 + RT_REMOTE(FX_FULL_FLUSH));
+    FX_EQ(s->ended[fp], T0 + SEND_AFTER(2) + RT_REMOTE(FX_FULL_FLUSH));
     FX_EQ(FX_TOTAL(f, ipi_sent), 2);
     fx_free(f);
 }
@@ -1058,6 +1126,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipi_coalescing),
+        cmocka_unit_test(test_ipi_send_serial_cluster_mode),
         cmocka_unit_test(test_ceiling_33_pages_invlpg),
         cmocka_unit_test(test_ceiling_34_pages_full_flush),
         cmocka_unit_test(test_batch_flush_skips_up_to_date_cpu),

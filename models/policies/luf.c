@@ -352,7 +352,7 @@ static bool luf_stale_read_ok(const void *priv, const struct machine *m, uint32_
 
 const struct flush_policy_ops flush_policy_luf = {
     .name = "luf",
-    .help = "Lazy Unmap Flush (LUF v10): read-only folios are freed unflushed; flush at allocation, RO->W fault, direct reclaim",
+    .help = "Lazy Unmap Flush (LUF v10): read-only folios are freed unflushed; flush at allocation, RO->W fault (and direct reclaim with reclaim_flush: on)",
     .params = luf_params,
     .priv_size = sizeof(struct luf),
     .task_state_size = sizeof(struct luf_ubc),
