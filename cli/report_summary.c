@@ -308,6 +308,14 @@ int report_write_all(const struct run_output *out, const char *dir, bool print_s
             report_files[i].format(out, text[i]);
     }
     rc = report_write_files(dir, text, n, errbuf, len);
+    if (rc == 0 && !out->trace) {
+        /* A trace.txt from an earlier run into this directory would be read
+         * as this run's: remove it. */
+        char *stale = g_build_filename(dir, "trace.txt", NULL);
+
+        unlink(stale);
+        g_free(stale);
+    }
     if (rc == 0 && print_summary) {
         fputs(text[0]->str, stdout);
         fflush(stdout);

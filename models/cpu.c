@@ -145,8 +145,8 @@ void cpu_step(struct task *t, sim_time_t duration_ns, enum cpu_time_cat cat)
     sim_time_t now = sim_now(t->m->eng);
 
     BUG_ON(c->curr != t, "task %s steps on cpu %u which runs another task", t->name, c->id);
-    if (t->step_ev)
-        sim_cancel(t->m->eng, t->step_ev);
+    if (t->step_ev)     /* step_end clears step_ev when it runs */
+        sim_cancel_pending(t->m->eng, t->step_ev);
     t->blocked = false;
     if (c->cat != cat)
         cpu_account_switch(t->m, c, cat);

@@ -52,7 +52,9 @@ static int parse_version(struct cfg_node *map, struct kernel_cfg *k, struct cfg_
         return -1;
     if (!s)
         return 0;
-    if (sscanf(s, "%u.%u%c", &maj, &min, &tail) != 2 || maj < 2 || maj > 9 || min > 99)
+    /* short and digits-and-dot only, so %u cannot overflow */
+    if (strlen(s) > 5 || strspn(s, "0123456789.") != strlen(s) ||
+        sscanf(s, "%u.%u%c", &maj, &min, &tail) != 2 || maj < 2 || maj > 9 || min > 99)
         return cfg_fail(err, node, "'version' must look like \"6.14\", got '%s'", s);
     k->version_major = maj;
     k->version_minor = min;

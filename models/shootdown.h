@@ -101,7 +101,7 @@ sim_time_t sd_tlbi_all(struct machine *m, struct task *t, struct mm *mm);
  * in the same stall: TLBSYNC after a batch of INVLPGBs on x86. */
 bool sd_dsb_after(struct machine *m, struct task *t, sim_time_t issue_ns);
 
-/* Initiator-side costs and the IPI path, exposed for tests. */
+/* Delivery latency of an IPI from one CPU to another, by distance. */
 sim_time_t sd_ipi_latency(const struct machine *m, unsigned from, unsigned to);
 /* The target side of a flush request (flush_tlb_func): returns the handler
  * time in ns on `cpu`, and applies the invalidation to its TLB. */

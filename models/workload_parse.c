@@ -19,34 +19,54 @@ static const char *const type_names[] = { "app", "madv_pageout", "madv_dontneed"
 static const char *const pattern_names[] = { "sequential", "uniform", "zipf", "hotcold" };
 static const char *const kind_names[] = { "anon", "file" };
 
+/* A decimal number of at most 9 digits at *p (no sign, no overflow: every
+ * CPU, socket and node id is far below 1e9); advances *p. */
+static bool take_uint(const char **p, unsigned *out)
+{
+    unsigned v = 0, digits = 0;
+
+    while (**p >= '0' && **p <= '9' && digits < 10) {
+        v = v * 10 + (unsigned)(**p - '0');
+        (*p)++;
+        digits++;
+    }
+    *out = v;
+    return digits > 0 && digits <= 9;
+}
+
+/* "all", "socket N", "node N", "A-B" or "N". */
 static int cpus_from_text(const char *s, const struct machine_cfg *mc, GArray *out)
 {
+    bool sock = strncmp(s, "socket ", 7) == 0, node = strncmp(s, "node ", 5) == 0;
+    const char *p = s + (sock ? 7 : node ? 5 : 0);
     unsigned a, b;
-    char tail;
 
     if (strcmp(s, "all") == 0) {
         for (uint32_t c = 0; c < mc->n_cpus; c++)
             g_array_append_val(out, c);
         return 0;
     }
-    if (sscanf(s, "socket %u%c", &a, &tail) == 1 || sscanf(s, "node %u%c", &b, &tail) == 1) {
-        bool sock = s[0] == 's';
-
+    if (!take_uint(&p, &a))
+        return -1;
+    if (sock || node) {
+        if (*p)
+            return -1;
         for (uint32_t c = 0; c < mc->n_cpus; c++)
-            if (sock ? mc->cpu_socket[c] == a : mc->cpu_node[c] == b)
+            if (sock ? mc->cpu_socket[c] == a : mc->cpu_node[c] == a)
                 g_array_append_val(out, c);
         return out->len ? 0 : -1;
     }
-    if (sscanf(s, "%u-%u%c", &a, &b, &tail) == 2 && a <= b && b < mc->n_cpus) {
-        for (uint32_t c = a; c <= b; c++)
-            g_array_append_val(out, c);
-        return 0;
+    b = a;
+    if (*p == '-') {
+        p++;
+        if (!take_uint(&p, &b))
+            return -1;
     }
-    if (sscanf(s, "%u%c", &a, &tail) == 1 && a < mc->n_cpus) {
-        g_array_append_val(out, a);
-        return 0;
-    }
-    return -1;
+    if (*p || a > b || b >= mc->n_cpus)
+        return -1;
+    for (uint32_t c = a; c <= b; c++)
+        g_array_append_val(out, c);
+    return 0;
 }
 
 static int parse_cpus(struct cfg_node *map, const struct machine_cfg *mc, struct workload_cfg *w,

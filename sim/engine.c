@@ -173,6 +173,12 @@ bool sim_cancel(struct sim_engine *eng, sim_event_id id)
     return true;
 }
 
+void sim_cancel_pending(struct sim_engine *eng, sim_event_id id)
+{
+    if (id != 0 && id < eng->q.next_seq)
+        cancel_insert(&eng->cancelled, id);
+}
+
 /* A stop requested outside a run is forgotten: sim_stop() is for handlers.
  * A cancelled head is dropped before the limit is checked, so a queue holding
  * only cancelled events reports SIM_RUN_EMPTY. */

@@ -43,6 +43,11 @@ sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time_t when_ns,
 /* Cancels a pending event (lazily: it is dropped when it reaches the head).
  * Returns false when the id is not pending (already run or cancelled). */
 bool sim_cancel(struct sim_engine *eng, sim_event_id id);
+/* As sim_cancel for a caller that knows the event is still pending (it
+ * clears its copy of the id when the event runs): O(1), where sim_cancel
+ * scans the queue to tell a pending id from one that already ran.
+ * Cancelling an id that already ran is a bug this cannot detect. */
+void sim_cancel_pending(struct sim_engine *eng, sim_event_id id);
 
 /* Runs events whose time is <= limit_ns in order. */
 enum sim_run_result sim_run_until(struct sim_engine *eng, sim_time_t limit_ns);

@@ -103,6 +103,26 @@ static void test_engine_cancel_drops_event_and_is_not_counted(void **state)
     sim_engine_free(eng);
 }
 
+static void test_engine_cancel_pending_drops_event(void **state)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct trace t = { 0 };
+    sim_event_id b;
+
+    (void)state;
+    sim_schedule(eng, 10, record, &t, 1);
+    b = sim_schedule(eng, 20, record, &t, 2);
+    sim_schedule(eng, 30, record, &t, 3);
+    sim_cancel_pending(eng, b);
+    sim_cancel_pending(eng, 0);                 /* no event: ignored */
+    assert_int_equal(sim_run(eng), SIM_RUN_EMPTY);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.arg[0], 1);
+    assert_int_equal(t.arg[1], 3);
+    assert_int_equal(sim_events_handled(eng), 2);
+    sim_engine_free(eng);
+}
+
 static void noop(struct sim_engine *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
@@ -329,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_runs_in_time_order),
+        cmocka_unit_test(test_engine_cancel_pending_drops_event),
         cmocka_unit_test(test_engine_equal_times_run_in_schedule_order),
         cmocka_unit_test(test_engine_ids_start_at_one_and_increase),
         cmocka_unit_test(test_engine_cancel_drops_event_and_is_not_counted),
