@@ -126,6 +126,18 @@ static bool writeback_throttle(struct task *t, struct reclaim_ctx *rc)
     return true;
 }
 
+/* After the main loop of shrink_folio_list, in the kernel's order: the
+ * batched pageouts (dirty_batch's list), then the demotion of the folios
+ * picked for it, then the final try_to_unmap_flush and frees. */
+static enum rstate after_list(const struct reclaim_ctx *rc)
+{
+    if (rc->n_pageout)
+        return R_BATCH_FLUSH_DIRTY;
+    if (rc->n_demote)
+        return R_DEMOTE;
+    return R_END_FLUSH;
+}
+
 static bool step(struct task *t, sim_time_t cost)
 {
     if (!cost)
@@ -154,7 +166,7 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
         return step(t, cost);
     case R_CHECK:
         if (rc->i == rc->n) {
-            rc->state = rc->n_demote ? R_DEMOTE : rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
+            rc->state = after_list(rc);
             return false;
         }
         return step(t, reclaim_check(t, rc));
@@ -220,7 +232,7 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
             rc->state = R_CHECK;
             return false;
         }
-        rc->state = rc->n_pageout ? R_BATCH_FLUSH_DIRTY : R_END_FLUSH;
+        rc->state = after_list(rc);
         return false;
     case R_BATCH_FLUSH_DIRTY:
         rc->state = R_BATCH_PAGEOUT;
@@ -231,7 +243,7 @@ static bool reclaim_advance(struct task *t, struct reclaim_ctx *rc)
     case R_BATCH_PAGEOUT:
         if (rc->j == rc->n_pageout) {
             rc->n_pageout = 0;
-            rc->state = R_END_FLUSH;
+            rc->state = after_list(rc);
             return false;
         }
         return step(t, reclaim_pageout(t, rc, rc->pageout[rc->j++]));
