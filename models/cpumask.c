@@ -3,6 +3,7 @@
  * Masks combined by copy/or/and/equal must have the same size: mixing sizes
  * is a bug and aborts. */
 #include "models/cpumask.h"
+#include "models/bug.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,21 +13,6 @@
 
 #include <glib.h>
 
-#define CPUMASK_BUG_ON(cond, ...) \
-    do { if (cond) cpumask_bug(__FILE__, __LINE__, #cond, __VA_ARGS__); } while (0)
-
-G_GNUC_PRINTF(4, 5) G_GNUC_NORETURN
-static void cpumask_bug(const char *file, int line, const char *cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "%s:%d: BUG: %s: ", file, line, cond);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 static uint32_t cpumask_words(const struct cpumask *m)
 {
@@ -35,7 +21,7 @@ static uint32_t cpumask_words(const struct cpumask *m)
 
 static void cpumask_check_same(const struct cpumask *a, const struct cpumask *b)
 {
-    CPUMASK_BUG_ON(a->nbits != b->nbits, "mask sizes %" PRIu32 " and %" PRIu32,
+    BUG_ON(a->nbits != b->nbits, "mask sizes %" PRIu32 " and %" PRIu32,
                    a->nbits, b->nbits);
 }
 

@@ -24,17 +24,6 @@
 
 _Static_assert(sizeof(struct frame) == 32, "struct frame must stay 32 bytes (16M frames = 512 MiB)");
 
-void mem__bug(const char *file, int line, const char *cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "%s:%d: BUG: %s: ", file, line, cond);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 static uint64_t mem_isqrt(uint64_t x)
 {

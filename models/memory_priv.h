@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "models/bug.h"
 #include "models/memory.h"
 
 /* A per-CPU free list for one node: 8 bytes, so 1024 CPUs x 16 nodes is
@@ -46,13 +47,7 @@ struct memory {
     uint32_t rmap_free;            /* free-list head, RMAP_NONE if empty */
 };
 
-/* A broken invariant is a simulator bug: prints file:line, the condition
- * and the values, then aborts. */
-#define MEM_BUG_ON(cond, ...) \
-    do { if (cond) mem__bug(__FILE__, __LINE__, #cond, __VA_ARGS__); } while (0)
-
-G_GNUC_PRINTF(4, 5) G_GNUC_NORETURN
-void mem__bug(const char *file, int line, const char *cond, const char *fmt, ...);
+#define MEM_BUG_ON BUG_ON     /* models/bug.h: print file:line and values, abort */
 
 void mem__rmap_destroy(struct memory *m);
 

@@ -6,6 +6,7 @@
  * Lookups and page invalidations touch one set per level; ASID and full
  * invalidations walk every entry (O(entries)). */
 #include "models/tlb.h"
+#include "models/bug.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -48,21 +49,6 @@ struct tlb {
     struct tlb_counts counts;
 };
 
-#define TLB_BUG_ON(cond, ...) \
-    do { if (cond) tlb_bug(__FILE__, __LINE__, #cond, __VA_ARGS__); } while (0)
-
-G_GNUC_PRINTF(4, 5) G_GNUC_NORETURN
-static void tlb_bug(const char *file, int line, const char *cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "%s:%d: BUG: %s: ", file, line, cond);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 static uint64_t tlb_key(uint16_t asid, uint64_t vpn)
 {
@@ -73,11 +59,11 @@ static void tlb_level_init(struct tlb_level *lv, const struct tlb_level_cfg *cfg
 {
     if (!cfg || cfg->entries == 0)
         return;
-    TLB_BUG_ON(cfg->ways == 0 || cfg->entries % cfg->ways != 0,
+    BUG_ON(cfg->ways == 0 || cfg->entries % cfg->ways != 0,
                "entries %" PRIu32 " ways %" PRIu32, cfg->entries, cfg->ways);
     lv->ways = cfg->ways;
     lv->sets = cfg->entries / cfg->ways;
-    TLB_BUG_ON((lv->sets & (lv->sets - 1)) != 0, "sets %" PRIu32 " not a power of two", lv->sets);
+    BUG_ON((lv->sets & (lv->sets - 1)) != 0, "sets %" PRIu32 " not a power of two", lv->sets);
     lv->e = g_new0(struct tlb_entry, cfg->entries);
     lv->clock = g_new0(uint32_t, lv->sets);
 }
@@ -213,8 +199,8 @@ bool tlb_lookup(struct tlb *t, uint16_t asid, uint64_t vpn, enum tlb_access kind
     struct tlb_level *l1 = tlb_l1_of(t, kind);
     struct tlb_entry *e;
 
-    TLB_BUG_ON(vpn > TLB_VPN_MASK, "vpn %#" PRIx64 " wider than 36 bits", vpn);
-    TLB_BUG_ON((unsigned)kind >= TLB_NR_ACCESS, "access kind %d", (int)kind);
+    BUG_ON(vpn > TLB_VPN_MASK, "vpn %#" PRIx64 " wider than 36 bits", vpn);
+    BUG_ON((unsigned)kind >= TLB_NR_ACCESS, "access kind %d", (int)kind);
     e = tlb_level_find(l1, key, vpn);
     if (e) {
         tlb_touch(l1, tlb_set_of(l1, vpn), e);
@@ -260,8 +246,8 @@ void tlb_insert(struct tlb *t, uint16_t asid, uint64_t vpn, uint32_t pfn,
 {
     uint64_t key = tlb_key(asid, vpn);
 
-    TLB_BUG_ON(vpn > TLB_VPN_MASK, "vpn %#" PRIx64 " wider than 36 bits", vpn);
-    TLB_BUG_ON((unsigned)kind >= TLB_NR_ACCESS, "access kind %d", (int)kind);
+    BUG_ON(vpn > TLB_VPN_MASK, "vpn %#" PRIx64 " wider than 36 bits", vpn);
+    BUG_ON((unsigned)kind >= TLB_NR_ACCESS, "access kind %d", (int)kind);
     tlb_level_fill(tlb_l1_of(t, kind), key, vpn, pfn, writable, dirty);
     tlb_level_fill(&t->l2, key, vpn, pfn, writable, dirty);
 }
