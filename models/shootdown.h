@@ -101,6 +101,10 @@ sim_time_t sd_tlbi_all(struct machine *m, struct task *t, struct mm *mm);
  * in the same stall: TLBSYNC after a batch of INVLPGBs on x86. */
 bool sd_dsb_after(struct machine *m, struct task *t, sim_time_t issue_ns);
 
+/* Accounts one tlb:tlb_flush event on cpu (counters by reason, trace.txt,
+ * the hazard journal) for a policy that flushes a TLB itself; pages is the
+ * number invalidated, -1 for a full flush. */
+void sd_count_flush(struct machine *m, unsigned cpu, enum tlb_flush_reason why, int64_t pages);
 /* Delivery latency of an IPI from one CPU to another, by distance. */
 sim_time_t sd_ipi_latency(const struct machine *m, unsigned from, unsigned to);
 /* The target side of a flush request (flush_tlb_func): returns the handler

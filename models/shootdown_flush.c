@@ -193,3 +193,8 @@ sim_time_t sd_handle_request(struct machine *m, unsigned cpu, struct flush_req *
     slot->gen = mm_gen;
     return do_flush(m, c, req, local_gen, mm_gen, local);
 }
+
+void sd_count_flush(struct machine *m, unsigned cpu, enum tlb_flush_reason why, int64_t pages)
+{
+    sd__count_flush_event(m, cpu, why, pages);
+}

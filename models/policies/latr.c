@@ -341,6 +341,7 @@ static sim_time_t drain(struct latr *p, struct machine *m, unsigned cpu)
         if (q->overflow || q->n > m->cfg->cost.flush_ceiling_pages) {
             tlb_flush_all(c->tlb);
             stats_add(m->st, m->ctr.nr_tlb_local_flush_all, cpu, 1);
+            sd_count_flush(m, cpu, TLB_LOCAL_SHOOTDOWN, -1);
             cost = m->cfg->cost.full_flush_ns;
         } else {
             for (uint32_t i = 0; i < q->n; i++) {
@@ -350,10 +351,9 @@ static sim_time_t drain(struct latr *p, struct machine *m, unsigned cpu)
                     tlb_invalidate_page(c->tlb, (uint16_t)asid, q->e[i].vpn);
             }
             stats_add(m->st, m->ctr.nr_tlb_local_flush_one, cpu, q->n);
+            sd_count_flush(m, cpu, TLB_LOCAL_SHOOTDOWN, (int64_t)q->n);
             cost = q->n * m->cfg->cost.invlpg_ns;
         }
-        stats_add(m->st, m->ctr.tlb_flush, cpu, 1);
-        stats_add(m->st, m->ctr.tlb_flush_local_shootdown, cpu, 1);
         stats_add(m->st, p->c_drains, cpu, 1);
         q->n = 0;
         q->overflow = false;
