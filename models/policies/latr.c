@@ -201,6 +201,7 @@ static bool latr_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t
     if (asid != ASID_NONE) {
         tlb_invalidate_page(self->tlb, (uint16_t)asid, vpn);
         stats_add(m->st, m->ctr.nr_tlb_local_flush_one, t->cpu, 1);
+        sd_count_flush(m, t->cpu, TLB_LOCAL_MM_SHOOTDOWN, 1);
         *cost_ns += m->cfg->cost.invlpg_ns;
     }
     sd_batch_add_mm(m, mm, &u->mask);
