@@ -349,3 +349,8 @@ void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch)
     mm->tlb_gen++;
     cpumask_or(batch, &mm->cpumask);
 }
+
+bool sd_x86_should_defer(const struct task *t, const struct mm *mm)
+{
+    return cpumask_weight(&mm->cpumask) != (cpumask_test(&mm->cpumask, t->cpu) ? 1u : 0u);
+}

@@ -78,6 +78,9 @@ bool sd_flush_batch(struct machine *m, struct task *t, const struct cpumask *mas
  * ASID slot holds their mm (INVPCID), with no generation. x86 only. */
 bool sd_flush_pages(struct machine *m, struct task *t, const struct cpumask *mask,
                     const struct sd_page *pages, uint32_t n, bool any_asid);
+/* arch_tlbbatch_should_defer on x86: defer the flush of a cleared PTE only
+ * when a CPU other than t's may cache it (some other CPU in mm_cpumask). */
+bool sd_x86_should_defer(const struct task *t, const struct mm *mm);
 /* The x86 bookkeeping of arch_tlbbatch_add_pending: gen(mm)++ so that the
  * later mm-less flush can tell stale CPUs from up-to-date ones. */
 void sd_batch_add_mm(struct machine *m, struct mm *mm, struct cpumask *batch);

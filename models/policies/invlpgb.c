@@ -79,7 +79,7 @@ static bool invlpgb_pte_cleared(void *priv, struct task *t, struct mm *mm, uint6
 
         /* should_defer_flush: a page only this CPU may cache is flushed
          * locally at once (ptep_clear_flush). */
-        if (cpumask_weight(&mm->cpumask) == (cpumask_test(&mm->cpumask, t->cpu) ? 1u : 0u))
+        if (!sd_x86_should_defer(t, mm))
             return sd_flush_mm_range(m, t, mm, vpn, 1, false);
         g_array_append_val(u->pages, e);
     }

@@ -43,6 +43,7 @@
 #include "models/bug.h"
 #include "models/machine.h"
 #include "models/memory.h"
+#include "models/policies/unmap_batch.h"
 #include "models/policy.h"
 #include "models/shootdown.h"
 #include "models/task.h"
@@ -64,8 +65,7 @@ struct luf {
 /* Per task: mainline's tlb_ubc (the normal batch) and the folio whose
  * mappings are being cleared (its verdict is known after its last one). */
 struct luf_ubc {
-    struct cpumask mask;
-    bool flush_required, writable;
+    struct unmap_batch normal;      /* mainline's batch (unmap_batch.c) */
     struct cpumask cur_mask;
     uint32_t cur_pfn;
     bool cur_active, cur_ro, cur_dirty, cur_any;
@@ -134,7 +134,7 @@ static void luf_task_init(void *priv, struct machine *m, void *ts)
     struct luf_ubc *u = ts;
 
     (void)priv;
-    cpumask_init(&u->mask, m->n_cpus);
+    cpumask_init(&u->normal.mask, m->n_cpus);
     cpumask_init(&u->cur_mask, m->n_cpus);
 }
 
@@ -143,7 +143,7 @@ static void luf_task_destroy(void *priv, void *ts)
     struct luf_ubc *u = ts;
 
     (void)priv;
-    cpumask_destroy(&u->mask);
+    cpumask_destroy(&u->normal.mask);
     cpumask_destroy(&u->cur_mask);
 }
 
@@ -165,10 +165,10 @@ static void commit(struct luf *p, struct task *t, struct luf_ubc *u)
         mem_frame(m->mem, u->cur_pfn)->luf_gen = p->gen_cur;
         stats_add(m->st, p->c_deferred, t->cpu, 1);
     } else {
-        cpumask_or(&u->mask, &u->cur_mask);
-        u->flush_required = true;
+        cpumask_or(&u->normal.mask, &u->cur_mask);
+        u->normal.flush_required = true;
         if (u->cur_dirty)
-            u->writable = true;
+            u->normal.writable = true;
         stats_add(m->st, p->c_normal, t->cpu, 1);
     }
     cpumask_clear_all(&u->cur_mask);
@@ -200,7 +200,7 @@ static bool luf_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t 
         *cost_ns += sd_tlbi_page(m, t, mm, vpn);
     } else {
         /* should_defer_flush: only when another CPU may cache the entry. */
-        if (cpumask_weight(&mm->cpumask) == (cpumask_test(&mm->cpumask, t->cpu) ? 1u : 0u))
+        if (!sd_x86_should_defer(t, mm))
             return sd_flush_mm_range(m, t, mm, vpn, 1, false);
         sd_batch_add_mm(m, mm, &u->cur_mask);
     }
@@ -211,18 +211,7 @@ static bool luf_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t 
 
 static bool normal_flush(struct task *t, struct luf_ubc *u)
 {
-    struct machine *m = t->m;
-    bool waited;
-
-    if (!u->flush_required)
-        return false;
-    u->flush_required = false;
-    u->writable = false;
-    if (m->arm64)
-        return sd_dsb(m, t, false);
-    waited = sd_flush_batch(m, t, &u->mask);
-    cpumask_clear_all(&u->mask);
-    return waited;
+    return unmap_batch_flush(t, &u->normal);
 }
 
 static bool luf_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
@@ -231,7 +220,7 @@ static bool luf_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
 
     (void)cost_ns;
     commit(priv, t, u);
-    if (!u->writable)
+    if (!u->normal.writable)
         return false;
     return normal_flush(t, u);
 }

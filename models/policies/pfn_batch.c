@@ -101,7 +101,7 @@ static bool pfn_batch_pte_cleared(void *priv, struct task *t, struct mm *mm, uin
         *cost_ns += sd_tlbi_page(m, t, mm, vpn);
     } else {
         /* The RFC deferred only when another CPU may cache the entry. */
-        if (cpumask_weight(&mm->cpumask) == (cpumask_test(&mm->cpumask, t->cpu) ? 1u : 0u))
+        if (!sd_x86_should_defer(t, mm))
             return sd_flush_mm_range(m, t, mm, vpn, 1, false);
         sd_batch_add_mm(m, mm, &u->mask);
         u->pages[u->n++] = (struct sd_page){ .mm = mm, .vpn = vpn, .gen = mm->tlb_gen };

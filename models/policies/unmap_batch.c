@@ -42,7 +42,7 @@ static bool should_defer(const struct unmap_batch_cfg *p, struct task *t, struct
 
     if (m->arm64)
         return m->n_cpus >= p->min_cpus;
-    return cpumask_weight(&mm->cpumask) != (cpumask_test(&mm->cpumask, t->cpu) ? 1u : 0u);
+    return sd_x86_should_defer(t, mm);
 }
 
 bool unmap_batch_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
@@ -67,7 +67,7 @@ bool unmap_batch_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t
     return false;
 }
 
-static bool flush(struct task *t, struct unmap_batch *u)
+bool unmap_batch_flush(struct task *t, struct unmap_batch *u)
 {
     struct machine *m = t->m;
     bool waited;
@@ -89,7 +89,7 @@ bool unmap_batch_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
 
     (void)priv;
     (void)cost_ns;
-    return u->writable && flush(t, u);
+    return u->writable && unmap_batch_flush(t, u);
 }
 
 bool unmap_batch_flush_pending(void *priv, struct task *t, enum flush_point why,
@@ -98,5 +98,5 @@ bool unmap_batch_flush_pending(void *priv, struct task *t, enum flush_point why,
     (void)priv;
     (void)why;
     (void)cost_ns;
-    return flush(t, t->policy_state);
+    return unmap_batch_flush(t, t->policy_state);
 }

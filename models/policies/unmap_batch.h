@@ -35,6 +35,10 @@ bool unmap_batch_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t
                              pte_t old, sim_time_t *cost_ns);
 /* try_to_unmap_flush_dirty: flush only if a dirty PTE was deferred. */
 bool unmap_batch_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns);
+/* Flushes u if anything was deferred (x86: one IPI per CPU of the mask,
+ * full flush on each; arm64: one DSB) and empties it; false if nothing was
+ * needed. For policies that keep a mainline batch inside their own state. */
+bool unmap_batch_flush(struct task *t, struct unmap_batch *u);
 /* try_to_unmap_flush: x86 one IPI per CPU of the mask; arm64 one DSB. */
 bool unmap_batch_flush_pending(void *priv, struct task *t, enum flush_point why,
                                sim_time_t *cost_ns);
