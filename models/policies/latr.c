@@ -74,6 +74,7 @@ struct latr {
     struct latr_queue *q;       /* per CPU */
     GPtrArray *batches;         /* struct latr_batch *, oldest first */
     struct cpumask scratch;
+    struct cpumask queued;      /* CPUs whose queue is not empty (or overflowed) */
     uint64_t held;              /* frames held now */
     uint64_t next_seq;
     stats_id c_queued, c_overflow, c_drains, c_held, c_sync, c_pressure;
@@ -115,6 +116,7 @@ static void latr_attach(void *priv, struct machine *m)
         p->q[c].e = g_new(struct latr_entry, p->queue_len);
     p->batches = g_ptr_array_new();
     cpumask_init(&p->scratch, m->n_cpus);
+    cpumask_init(&p->queued, m->n_cpus);
     p->c_queued = stats_counter(m->st, "latr_entries_queued");
     p->c_overflow = stats_counter(m->st, "latr_queue_overflows");
     p->c_drains = stats_counter(m->st, "latr_drains");
@@ -141,6 +143,7 @@ static void latr_detach(void *priv, struct machine *m)
         batch_free(g_ptr_array_index(p->batches, i));
     g_ptr_array_free(p->batches, TRUE);
     cpumask_destroy(&p->scratch);
+    cpumask_destroy(&p->queued);
 }
 
 static void latr_task_init(void *priv, struct machine *m, void *ts)
@@ -167,6 +170,7 @@ static void push(struct latr *p, unsigned cpu, struct mm *mm, uint64_t vpn)
 {
     struct latr_queue *q = &p->q[cpu];
 
+    cpumask_set(&p->queued, cpu);
     if (q->n == p->queue_len) {
         if (!q->overflow)
             stats_add(p->m->st, p->c_overflow, cpu, 1);
@@ -276,14 +280,15 @@ static bool latr_defer_free(void *priv, struct task *t, uint32_t pfn)
     struct machine *m = t->m;
     struct latr_batch *b = NULL;
     struct held h = { .pfn = pfn, .cpu = t->cpu };
+    unsigned c;
 
     if (m->arm64)
         return false;
     /* An idle CPU, or one lazily running a kernel thread, uses no user
      * translation before its next context switch, which drains it. */
     cpumask_clear_all(&p->scratch);
-    for (unsigned c = 0; c < m->n_cpus; c++)
-        if ((p->q[c].n || p->q[c].overflow) && m->cpu[c].curr && !m->cpu[c].is_lazy)
+    cpumask_for_each(c, &p->queued)
+        if (m->cpu[c].curr && !m->cpu[c].is_lazy)
             cpumask_set(&p->scratch, c);
     if (cpumask_empty(&p->scratch))
         return false;
@@ -358,8 +363,10 @@ static sim_time_t drain(struct latr *p, struct machine *m, unsigned cpu)
         stats_add(m->st, p->c_drains, cpu, 1);
         q->n = 0;
         q->overflow = false;
+        cpumask_clear(&p->queued, cpu);
     }
-    release(p, m, cpu, UINT64_MAX);
+    if (p->batches->len)
+        release(p, m, cpu, UINT64_MAX);
     return cost;
 }
 
