@@ -14,46 +14,27 @@
 #include <stdlib.h>
 
 #include "models/machine_cfg.h"
+#include "models/machine_cfg_node.h"
 #include "models/memory_priv.h"
 
 #define MEM_PAGE_SIZE   4096u
 #define MEM_PAGE_KIB    (MEM_PAGE_SIZE / 1024u)
-/* init_per_zone_wmark_min() clamps min_free_kbytes to [128 KiB, 256 MiB]. */
-#define MEM_WMARK_MIN_KIB_LO 128u
-#define MEM_WMARK_MIN_KIB_HI 262144u
 
 _Static_assert(sizeof(struct frame) == 32, "struct frame must stay 32 bytes (16M frames = 512 MiB)");
 
-
-static uint64_t mem_isqrt(uint64_t x)
+/* Configured watermarks, or the defaults the machine loader computes (the
+ * kernel's init_per_zone_wmark_min and __setup_per_zone_wmarks), for
+ * machines built in C without the loader. */
+static void mem_node_wmarks(struct mem_node *n, const struct node_cfg *cfg, uint64_t total_pages)
 {
-    uint64_t r = 0, bit = 1ull << 62;
-
-    while (bit > x)
-        bit >>= 2;
-    while (bit) {
-        if (x >= r + bit) {
-            x -= r + bit;
-            r = (r >> 1) + bit;
-        } else {
-            r >>= 1;
-        }
-        bit >>= 2;
-    }
-    return r;
-}
-
-/* Configured watermarks, or the kernel's defaults for a node of this size:
- * min = sqrt(16 * KiB) KiB clamped, low = min * 5/4, high = min * 3/2. */
-static void mem_node_wmarks(struct mem_node *n, const struct node_cfg *cfg)
-{
-    uint64_t kib = (uint64_t)n->pages * MEM_PAGE_KIB;
-    uint64_t min_kib = CLAMP(mem_isqrt(kib * 16), MEM_WMARK_MIN_KIB_LO, MEM_WMARK_MIN_KIB_HI);
-    uint64_t min = cfg->wmark_min_pages ? cfg->wmark_min_pages : min_kib / MEM_PAGE_KIB;
+    uint64_t min = cfg->wmark_min_pages ? cfg->wmark_min_pages
+                                        : machine_cfg_wmark_min_default(n->pages, total_pages);
+    uint64_t gap = machine_cfg_wmark_gap(n->pages, min);
 
     n->wmark[WMARK_MIN] = min;
-    n->wmark[WMARK_LOW] = cfg->wmark_low_pages ? cfg->wmark_low_pages : min * 5 / 4;
-    n->wmark[WMARK_HIGH] = cfg->wmark_high_pages ? cfg->wmark_high_pages : min * 3 / 2;
+    n->wmark[WMARK_LOW] = cfg->wmark_low_pages ? cfg->wmark_low_pages : min + gap;
+    n->wmark[WMARK_HIGH] = cfg->wmark_high_pages ? cfg->wmark_high_pages
+                                                 : n->wmark[WMARK_LOW] + gap;
 }
 
 /* Frames of one node start free, chained in increasing pfn order. */
@@ -116,7 +97,7 @@ struct memory *memory_new(const struct machine_cfg *cfg, uint32_t pcp_batch, uin
         uint32_t pages = (uint32_t)(cfg->node[i].mem_bytes / MEM_PAGE_SIZE);
 
         mem_node_init(m, i, start, pages);
-        mem_node_wmarks(&m->node[i], &cfg->node[i]);
+        mem_node_wmarks(&m->node[i], &cfg->node[i], total);
         start += pages;
     }
     m->rmap_free = RMAP_NONE;

@@ -60,7 +60,8 @@ enum wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH };
 
 struct memory;
 
-/* Creates every node's frames (all free) with the configured watermarks.
+/* Creates every node's frames (all free) with the configured watermarks
+ * (any left 0 get the loader's kernel defaults, machine_cfg_node.h).
  * pcp_batch/pcp_high: per-CPU list refill batch and limit, in pages. */
 struct memory *memory_new(const struct machine_cfg *cfg, uint32_t pcp_batch, uint32_t pcp_high);
 void memory_free(struct memory *m);

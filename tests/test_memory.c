@@ -207,33 +207,33 @@ static void test_memory_alloc_clears_frame(void **state)
 
 static void test_memory_wmark_defaults_ordered(void **state)
 {
-    /* 256 KiB: sqrt(16 * 256) = 64 KiB, clamped to 128 KiB = 32 pages;
-     * 4 MiB: sqrt(16 * 4096) = 256 KiB = 64 pages;
-     * 1 GiB: sqrt(16 * 1 Mi) = 4096 KiB = 1024 pages */
-    const uint64_t pages[] = { 64, 1024, 262144, 64 };
-    const uint64_t want_min[] = { 32, 64, 1024 };
+    /* Without configured watermarks, memory_new uses the machine loader's
+     * kernel arithmetic (init_per_zone_wmark_min, __setup_per_zone_wmarks):
+     * 1376320 pages = 5505280 KiB in all; min_free_kbytes = isqrt(16 x that)
+     * = 9385 KiB = 2346 pages, shared by node size; gap = max(min / 4, 0.1%
+     * of the node); low = min + gap, high = low + gap. */
+    const uint64_t pages[] = { 65536, 262144, 1048576, 64 };
+    const uint64_t want[3][3] = { { 111, 176, 241 }, { 446, 708, 970 }, { 1787, 2835, 3883 } };
     struct machine_cfg *cfg = make_cfg(4, pages, 1);
     struct memory *m;
 
     cfg->node[3].wmark_min_pages = 10;
     m = memory_new(cfg, BATCH, HIGH);
     for (unsigned n = 0; n < 3; n++) {
-        assert_int_equal(mem_wmark(m, n, WMARK_MIN), want_min[n]);
-        assert_int_equal(mem_wmark(m, n, WMARK_LOW), want_min[n] * 5 / 4);
-        assert_int_equal(mem_wmark(m, n, WMARK_HIGH), want_min[n] * 3 / 2);
-        assert_true(mem_wmark(m, n, WMARK_MIN) < mem_wmark(m, n, WMARK_LOW));
-        assert_true(mem_wmark(m, n, WMARK_LOW) < mem_wmark(m, n, WMARK_HIGH));
+        assert_int_equal(mem_wmark(m, n, WMARK_MIN), want[n][0]);
+        assert_int_equal(mem_wmark(m, n, WMARK_LOW), want[n][1]);
+        assert_int_equal(mem_wmark(m, n, WMARK_HIGH), want[n][2]);
     }
-    assert_int_equal(mem_wmark(m, 3, WMARK_MIN), 10);
+    assert_int_equal(mem_wmark(m, 3, WMARK_MIN), 10);     /* gap max(10/4, 0) = 2 */
     assert_int_equal(mem_wmark(m, 3, WMARK_LOW), 12);
-    assert_int_equal(mem_wmark(m, 3, WMARK_HIGH), 15);
+    assert_int_equal(mem_wmark(m, 3, WMARK_HIGH), 14);
     memory_free(m);
-    cfg->node[0].wmark_low_pages = 40;
-    cfg->node[0].wmark_high_pages = 50;
+    cfg->node[0].wmark_low_pages = 140;
+    cfg->node[0].wmark_high_pages = 150;
     m = memory_new(cfg, BATCH, HIGH);
-    assert_int_equal(mem_wmark(m, 0, WMARK_MIN), 32);
-    assert_int_equal(mem_wmark(m, 0, WMARK_LOW), 40);
-    assert_int_equal(mem_wmark(m, 0, WMARK_HIGH), 50);
+    assert_int_equal(mem_wmark(m, 0, WMARK_MIN), 111);
+    assert_int_equal(mem_wmark(m, 0, WMARK_LOW), 140);
+    assert_int_equal(mem_wmark(m, 0, WMARK_HIGH), 150);
     memory_free(m);
     g_free(cfg);
 }
