@@ -13,7 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cfg.h"
+
 #define EXPECT_TAG "# expect: "
+
+/* The line cfg_error_print would print (malloc'd). */
+static inline char *bad_corpus_error_text(const struct cfg_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    assert_non_null(out);
+    cfg_error_print(err, out);
+    fclose(out);
+    return buf;
+}
 
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {

@@ -26,9 +26,6 @@ static char *load_error(const char *path)
     struct machine_cfg *cfg = g_new0(struct machine_cfg, 1);
     struct cfg_node *root = NULL;
     struct cfg_error err;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out;
     int rc;
 
     memset(&err, 0, sizeof(err));
@@ -39,11 +36,7 @@ static char *load_error(const char *path)
     g_free(cfg);
     if (rc == 0)
         return NULL;
-    out = open_memstream(&buf, &len);
-    assert_non_null(out);
-    cfg_error_print(&err, out);
-    fclose(out);
-    return buf;
+    return bad_corpus_error_text(&err);
 }
 
 static void test_bad_machines_each_fails_as_expected(void **state)

@@ -28,9 +28,6 @@ static char *load_error(const char *path)
 {
     struct scenario *sc = NULL;
     struct cfg_error err;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out;
     int rc;
 
     memset(&err, 0, sizeof(err));
@@ -40,11 +37,7 @@ static char *load_error(const char *path)
         return NULL;
     }
     assert_null(sc);
-    out = open_memstream(&buf, &len);
-    assert_non_null(out);
-    cfg_error_print(&err, out);
-    fclose(out);
-    return buf;
+    return bad_corpus_error_text(&err);
 }
 
 static void test_bad_scenarios_each_fails_as_expected(void **state)

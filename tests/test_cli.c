@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include "tests/tmp_tree.h"
 
 #define TLBSIM "build/tlbsim"
 #define DEFAULT_SCENARIO "configs/scenarios/default.yaml"
@@ -83,26 +84,6 @@ static char *make_tmpdir(void)
     if (!dir)
         fail_msg("g_dir_make_tmp: %s", gerr->message);
     return dir;
-}
-
-/* Removes a directory tree (regular files and directories only). */
-static void rm_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    if (d) {
-        while ((name = g_dir_read_name(d))) {
-            char *child = g_build_filename(path, name, NULL);
-
-            rm_tree(child);
-            g_free(child);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
 }
 
 static gint cmp_str(gconstpointer a, gconstpointer b)

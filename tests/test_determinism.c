@@ -18,6 +18,7 @@
 
 #include "models/run.h"
 #include "sim/stats.h"
+#include "tests/tmp_tree.h"
 
 #define TLBSIM "build/tlbsim"
 #define DEFAULT_SCENARIO "configs/scenarios/default.yaml"
@@ -101,25 +102,6 @@ static char *json_without(const char *dir, bool drop_seed)
     g_strfreev(lines);
     g_free(text);
     return g_string_free(s, FALSE);
-}
-
-static void rm_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    if (d) {
-        while ((name = g_dir_read_name(d))) {
-            char *child = g_build_filename(path, name, NULL);
-
-            rm_tree(child);
-            g_free(child);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
 }
 
 static void test_cli_runs_are_byte_identical(void **state)

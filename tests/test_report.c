@@ -17,6 +17,7 @@
 
 #include "cli/report.h"
 #include "sim/stats.h"
+#include "tests/tmp_tree.h"
 
 #define N_CPUS 4
 static const char *const result_files[] = {
@@ -112,22 +113,6 @@ static int setup(void **state)
     f->dir = g_build_filename(f->tmp, "out", NULL);
     *state = f;
     return 0;
-}
-
-static void rm_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        char *child = g_build_filename(path, name, NULL);
-
-        rm_tree(child);
-        g_free(child);
-    }
-    if (d)
-        g_dir_close(d);
-    g_remove(path);   /* a file, or the now empty directory */
 }
 
 static int teardown(void **state)
