@@ -20,31 +20,16 @@
 #include <glib.h>
 
 #include "models/machine.h"
+#include "models/policies/unmap_batch.h"
 #include "models/policy.h"
 #include "models/shootdown.h"
 #include "models/task.h"
 
-struct invlpgb {
-    bool dirty_rule;
-};
-
+/* priv is a struct unmap_batch_cfg (dirty_rule), shared with mainline's batch. */
 struct invlpgb_ubc {
     GArray *pages;              /* struct sd_page, gen unused */
     bool flush_required, writable;
 };
-
-static const struct policy_param invlpgb_params[] = {
-    { "dirty_rule", "on", "flush before pageout of a folio whose PTE was dirty (off: the race of seeds 000/001)" },
-    { NULL, NULL, NULL },
-};
-
-static int invlpgb_configure(void *priv, struct cfg_node *map, struct cfg_error *err)
-{
-    struct invlpgb *p = priv;
-
-    p->dirty_rule = true;
-    return cfg_get_bool(map, "dirty_rule", false, &p->dirty_rule, err);
-}
 
 static void invlpgb_task_init(void *priv, struct machine *m, void *ts)
 {
@@ -66,7 +51,7 @@ static void invlpgb_task_destroy(void *priv, void *ts)
 static bool invlpgb_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
                                 pte_t old, sim_time_t *cost_ns)
 {
-    struct invlpgb *p = priv;
+    struct unmap_batch_cfg *p = priv;     /* dirty_rule */
     struct invlpgb_ubc *u = t->policy_state;
     struct machine *m = t->m;
 
@@ -153,10 +138,10 @@ static bool invlpgb_batched_pending(void *priv, struct task *t, struct mm *mm,
 const struct flush_policy_ops flush_policy_invlpgb = {
     .name = "invlpgb",
     .help = "AMD INVLPGB (x86 v6.15+): no IPIs; at the flush point one broadcast INVLPGB per page (all past the ceiling), then TLBSYNC",
-    .params = invlpgb_params,
-    .priv_size = sizeof(struct invlpgb),
+    .params = unmap_batch_params,
+    .priv_size = sizeof(struct unmap_batch_cfg),
     .task_state_size = sizeof(struct invlpgb_ubc),
-    .configure = invlpgb_configure,
+    .configure = unmap_batch_configure,
     .task_init = invlpgb_task_init,
     .task_destroy = invlpgb_task_destroy,
     .pte_cleared = invlpgb_pte_cleared,
