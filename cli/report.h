@@ -1,6 +1,6 @@
 /* Writers that turn a run_output into the result files of `tlbsim run`:
  * summary.txt, results.json, timeseries.tsv, interrupts.txt, vmstat.txt and
- * perf-stat.csv, and trace.txt when the scenario asks for it. File names and layouts are a contract (scripts, plots and
+ * perf-stat.csv, hazards.txt, and trace.txt when the scenario asks for it. File names and layouts are a contract (scripts, plots and
  * checks rely on them). Every formatter builds its text in memory, so equal
  * inputs give byte-identical files (wall time aside). */
 #ifndef CLI_REPORT_H
@@ -27,6 +27,10 @@ void report_timeseries(const struct run_output *out, GString *s);
 void report_interrupts(const struct run_output *out, GString *s);
 void report_vmstat(const struct run_output *out, GString *s);
 void report_perf_csv(const struct run_output *out, GString *s);
+/* hazards.txt: counts by hazard class and the witnesses; the same section
+ * closes summary.txt. */
+void report_hazards(const struct run_output *out, GString *s);
+void report_hazard_section(const struct run_output *out, GString *s);
 /* trace.txt: the run's tlb_flush events in ftrace text (only when traced). */
 void report_trace(const struct run_output *out, GString *s);
 

@@ -7,8 +7,10 @@
  *    "counters": {name: total},
  *    "per_cpu": {name: [per-CPU values]}  (counters with a non-zero CPU value),
  *    "histograms": {name: {count, sum, min, max, p50, p90, p99}},
- *    "hazards": {"checked", "found", "list": [{kind, time_ns, cpu, mm, vpn,
- *                pfn, trace: [lines]}]}} */
+ *    "hazards": {"checked", "found", one count per class ("lost_write",
+ *                "stale_read_freed", ...: every class, zeros too),
+ *                "witnesses": [{kind, time_ns, cpu, mm, vpn, pfn,
+ *                trace: [lines]}]}} */
 #include "cli/report.h"
 
 #include <string.h>
@@ -140,8 +142,10 @@ static void json_hazards(struct json_writer *w, const struct run_output *out)
     jw_key(w, "hazards");
     jw_begin_object(w);
     json_u64(w, "checked", out->hazards_checked);
-    json_u64(w, "found", out->n_hazard);
-    jw_key(w, "list");
+    json_u64(w, "found", out->hazards_found);
+    for (unsigned c = 0; c < HC_NR; c++)
+        json_u64(w, hazard_class_name(c), out->hazard_by_class[c]);
+    jw_key(w, "witnesses");
     jw_begin_array(w);
     for (size_t i = 0; i < out->n_hazard; i++)
         json_hazard(w, &out->hazard[i]);

@@ -16,7 +16,6 @@
 #include "sim/atomic_file.h"
 #include "sim/stats.h"
 
-#define SUMMARY_MAX_HAZARDS 10
 
 struct summary_metric {
     const char *counter, *label;
@@ -149,22 +148,6 @@ static void summary_cpu_time(const struct run_output *out, GString *s)
     }
 }
 
-static void summary_hazards(const struct run_output *out, GString *s)
-{
-    g_string_append_printf(s, "\nhazards: checked %" PRIu64 ", found %zu\n",
-                           out->hazards_checked, out->n_hazard);
-    for (size_t i = 0; i < out->n_hazard && i < SUMMARY_MAX_HAZARDS; i++) {
-        const struct hazard_report *hz = &out->hazard[i];
-
-        g_string_append_printf(s, "  %s at %" PRIu64 " ns: cpu %u mm %" PRIu32
-                               " vpn 0x%" PRIx64 " pfn %" PRIu32 "\n", hz->kind,
-                               (uint64_t)hz->time_ns, hz->cpu, hz->mm_id, hz->vpn, hz->pfn);
-    }
-    if (out->n_hazard > SUMMARY_MAX_HAZARDS)
-        g_string_append_printf(s, "  ... %zu more in results.json\n",
-                               out->n_hazard - SUMMARY_MAX_HAZARDS);
-}
-
 static const char *or_unknown(const char *s)
 {
     return s ? s : "?";
@@ -185,7 +168,8 @@ void report_summary(const struct run_output *out, GString *s)
     summary_metrics_table(out, s);
     summary_latency(out, s);
     summary_cpu_time(out, s);
-    summary_hazards(out, s);
+    g_string_append_c(s, '\n');
+    report_hazard_section(out, s);
 }
 
 /* ---- writing the result set ---- */
@@ -202,6 +186,7 @@ static const struct report_file report_files[] = {
     { "interrupts.txt", report_interrupts },
     { "vmstat.txt",     report_vmstat },
     { "perf-stat.csv",  report_perf_csv },
+    { "hazards.txt",    report_hazards },
     { "trace.txt",      report_trace },     /* last: only when the run traced */
 };
 #define REPORT_N_FILES G_N_ELEMENTS(report_files)

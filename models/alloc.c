@@ -96,7 +96,10 @@ sim_time_t lru_add_drain(struct machine *m, unsigned cpu)
         struct frame *f = mem_frame(m->mem, buf[i]);
         unsigned node = mem_pfn_node(m->mem, buf[i]);
 
-        if ((f->flags & FRAME_ANON) && !f->mapcount && !(f->flags & FRAME_SWAPCACHE)) {
+        /* A page a zap gathered is still referenced by its mmu_gather,
+         * which frees it after the TLB flush: it goes on the LRU here. */
+        if ((f->flags & FRAME_ANON) && !f->mapcount &&
+            !(f->flags & (FRAME_SWAPCACHE | FRAME_GATHERED))) {
             f->flags = 0;
             hazard_note(m, HZ_FREE, cpu, buf[i], 0, 0);
             mem_free(m->mem, buf[i], cpu);

@@ -94,6 +94,22 @@ static void count_miss(struct machine *m, unsigned cpu, enum tlb_access kind)
     stats_add(m->st, m->ctr.page_walks, cpu, 1);
 }
 
+/* An access that hit the TLB entry *hit: checked against the current PTE
+ * (a stale entry is the hazard checker's business), and a store changes the
+ * frame's content. */
+static void access_through(struct task *t, sim_time_t when, uint64_t vpn,
+                           const struct tlb_hit *hit, enum tlb_access kind)
+{
+    struct machine *m = t->m;
+    pte_t *pte = mm_pte(t->mm, vpn, false);
+
+    if (!pte || !pte_present(*pte) || pte_pfn(*pte) != hit->pfn ||
+        (kind == TLB_STORE && !(*pte & PTE_WRITE)))
+        hazard_stale_hit_at(m, when, t->cpu, t->mm->id, vpn, hit->pfn, kind, pte ? *pte : 0);
+    if (kind == TLB_STORE)
+        mem_frame(m->mem, hit->pfn)->version++;
+}
+
 /* One access against the exact TLB and page-table state. Returns its CPU
  * time, or 0 when it faults (nothing happened; it is retried after). */
 static sim_time_t do_access(struct app_thread *a)
@@ -108,13 +124,7 @@ static sim_time_t do_access(struct app_thread *a)
 
     if (tlb_lookup(c->tlb, c->loaded_asid, vpn, kind, &hit) &&
         (kind != TLB_STORE || (hit.writable && hit.dirty))) {
-        pte = mm_pte(t->mm, vpn, false);
-        if (!pte || !pte_present(*pte) || pte_pfn(*pte) != hit.pfn ||
-            (kind == TLB_STORE && !(*pte & PTE_WRITE)))
-            hazard_stale_hit_at(m, a->pos, t->cpu, t->mm->id, vpn, hit.pfn, kind,
-                                pte ? *pte : 0);
-        if (kind == TLB_STORE)
-            mem_frame(m->mem, hit.pfn)->version++;
+        access_through(t, a->pos, vpn, &hit, kind);
         return a->pat->access_ns;
     }
     /* A miss, or a store through an entry cached clean: walk (H1, H2). */
@@ -191,6 +201,22 @@ static void app_sync(struct task *t, sim_time_t until)
      * path starts at once (app_run credits the time already elapsed). */
     if ((a->fault_pending || a->syscall_pending) && t->step_ev)
         cpu_step(t, 0, CT_APP);
+}
+
+void app_probe_access(struct task *t, uint64_t vpn)
+{
+    struct app_thread *a = t->owner;
+    struct machine *m = t->m;
+    struct cpu *c = &m->cpu[t->cpu];
+    struct tlb_hit hit;
+
+    app_sync(t, sim_now(m->eng));
+    if (t->state != TASK_RUNNING || c->curr != t || !t->in_user || a->fault_pending ||
+        a->syscall_pending || !tlb_probe(c->tlb, c->loaded_asid, vpn, &hit))
+        return;     /* stopped in the kernel before now, or the entry is gone */
+    stats_add(m->st, m->ctr.hazard_probes, t->cpu, 1);
+    access_through(t, sim_now(m->eng), vpn, &hit,
+                   hit.writable && hit.dirty ? TLB_STORE : TLB_LOAD);
 }
 
 static void enter_user(struct task *t, struct app_thread *a)

@@ -49,6 +49,12 @@ struct task *app_thread_create(struct machine *m, struct mm *mm, unsigned cpu,
                                const struct app_pattern *pat, uint32_t index,
                                uint32_t n_siblings, const char *name);
 void app_thread_free(struct task *t);
+/* The adversarial hazard probe (hazard_probe.c): thread t, in user mode on
+ * its CPU, accesses vpn now through whatever its TLB caches for it (a store
+ * if the entry is writable and dirty), after the accesses it made up to
+ * now. No CPU time is charged: the probe stands for an access the thread
+ * could have made at this moment. */
+void app_probe_access(struct task *t, uint64_t vpn);
 /* Accesses this thread completed. */
 uint64_t app_thread_accesses(const struct task *t);
 

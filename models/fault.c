@@ -89,7 +89,7 @@ static bool resolve_present(struct task *t, struct fault_ctx *fc, struct vma *v,
     if (m->policy->pte_writable &&
         m->policy->pte_writable(m->policy_priv, t, t->mm, fc->vpn, &cost))
         return true;    /* F_DONE after the flush; the access retries and faults again */
-    *pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
+    *pte = (*pte & ~PTE_MPROTECTED) | PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
     mem_frame(m->mem, (pfn_t)pte_pfn(*pte))->flags |= FRAME_DIRTY;
     return cost ? step(t, cost) : false;
 }
@@ -222,7 +222,7 @@ static bool map_anon(struct task *t, struct fault_ctx *fc)
 
     /* pte_same under the page table lock: another thread of the mm faulted
      * the page in while this one allocated; drop ours and retry the access. */
-    if (fc->swapin ? *pte != pte_make(fc->swap_slot, PTE_SWAP) : *pte != 0) {
+    if (fc->swapin ? (*pte & ~PTE_MPROTECTED) != pte_make(fc->swap_slot, PTE_SWAP) : *pte != 0) {
         f->flags = 0;
         mem_free(m->mem, fc->pfn, t->cpu);
         fc->state = F_DONE;

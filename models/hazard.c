@@ -1,50 +1,30 @@
-/* Hazard log and frame journal: see hazard.h. */
+/* Hazard log, frame journal and the classification of stale hits: see
+ * hazard.h. */
 #include "models/hazard.h"
 
 #include <glib.h>
 #include <inttypes.h>
 #include <string.h>
 
+#include "models/hazard_priv.h"
 #include "models/machine.h"
 #include "models/mm.h"
 #include "models/policy.h"
 #include "models/run.h"
 
-#define JOURNAL_SIZE (1u << 16)     /* recent frame events kept for traces */
-#define TRACE_MAX_LINES 24
-
-struct journal_rec {
-    sim_time_t t;
-    uint64_t vpn;
-    uint32_t pfn, mm_id;
-    uint16_t cpu;
-    uint8_t ev;
-};
-
-struct hazard_log {
-    GArray *reports;        /* struct hazard_report */
-    uint32_t max_reports;
-    uint64_t found;
-    struct journal_rec *ring;
-    uint64_t ring_next;     /* records written so far */
-    GHashTable *written_free;   /* pfn -> its version after a store while free */
-};
-
-static const char *const ev_names[] = {
-    [HZ_MAP] = "mapped", [HZ_UNMAP] = "PTE cleared (flush deferred or pending)",
-    [HZ_WRITEBACK] = "writeback started (page cleaned for I/O)",
-    [HZ_WRITEBACK_DONE] = "writeback completed", [HZ_FREE] = "freed",
-    [HZ_ALLOC] = "allocated", [HZ_FLUSH] = "flushed its TLB",
-};
-
-struct hazard_log *hazard_log_new(uint32_t max_reports)
+struct hazard_log *hazard_log_new(const struct hazard_cfg *cfg)
 {
     struct hazard_log *h = g_new0(struct hazard_log, 1);
 
+    if (cfg)
+        h->cfg = *cfg;
+    else
+        hazard_cfg_defaults(&h->cfg);
     h->reports = g_array_new(FALSE, TRUE, sizeof(struct hazard_report));
-    h->max_reports = max_reports;
-    h->ring = g_new0(struct journal_rec, JOURNAL_SIZE);
+    h->ring = g_new0(struct journal_rec, HZ_JOURNAL_SIZE);
     h->written_free = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (h->cfg.adversarial)
+        h->unmapped = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     return h;
 }
 
@@ -57,6 +37,8 @@ void hazard_log_free(struct hazard_log *h)
     g_array_free(h->reports, TRUE);
     g_free(h->ring);
     g_hash_table_destroy(h->written_free);
+    if (h->unmapped)
+        g_hash_table_destroy(h->unmapped);
     g_free(h);
 }
 
@@ -64,10 +46,20 @@ void hazard_note(struct machine *m, enum hazard_event ev, unsigned cpu, uint32_t
                  uint32_t mm_id, uint64_t vpn)
 {
     struct hazard_log *h = m->hazards;
-    struct journal_rec *r = &h->ring[h->ring_next++ % JOURNAL_SIZE];
+    struct journal_rec *r = &h->ring[h->ring_next++ % HZ_JOURNAL_SIZE];
 
     *r = (struct journal_rec){ .t = sim_now(m->eng), .vpn = vpn, .pfn = pfn, .mm_id = mm_id,
                                .cpu = (uint16_t)cpu, .ev = (uint8_t)ev };
+    if (h->unmapped)
+        hz_probe_note(m, ev, pfn, mm_id, vpn);
+}
+
+void hazard_mprotect_done(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t vpn,
+                          uint64_t n)
+{
+    hazard_note(m, HZ_MPROTECT_DONE, cpu, PFN_NONE, mm_id, vpn);
+    if (m->hazards->unmapped)
+        hz_probe_range(m, mm_id, vpn, n);
 }
 
 /* Whether frame pfn still holds the page that (mm, vpn) meant when the TLB
@@ -81,8 +73,16 @@ static bool same_page(struct machine *m, const struct frame *f, uint32_t pfn, ui
     struct mm *mm = machine_mm(m, mm_id);
     struct vma *v;
 
-    if (pte_now & PTE_PRESENT)
-        return pte_pfn(pte_now) == pfn;
+    /* Mapped elsewhere now: reused, unless the frame is still isolated by
+     * the path that took it (removed from the page cache or swap cache,
+     * waiting for its flush and free), which holds the same data. */
+    if (pte_now & PTE_PRESENT) {
+        if (pte_pfn(pte_now) == pfn)
+            return true;
+        if (f->state != FRAME_ISOLATED)
+            return false;
+        pte_now = 0;
+    }
     if (pte_now & PTE_MIGRATION)
         return pte_pfn(pte_now) == pfn;
     if (pte_now & PTE_SWAP)
@@ -96,50 +96,31 @@ static bool same_page(struct machine *m, const struct frame *f, uint32_t pfn, ui
 }
 
 /* What a stale hit did, per the checker invariant of policy-semantics.md
- * §7: a store may not land in a page whose I/O was started or that was
- * freed or reused; a load may not read a page that was freed or reused.
- * NULL when the frame still holds the page, unchanged and dirty. */
-static const char *classify(struct machine *m, const struct frame *f, uint32_t pfn,
-                            uint32_t mm_id, uint64_t vpn, enum tlb_access kind,
-                            uint64_t pte_now)
+ * §7: a store may not land in a page that was freed, reused, cleaned for
+ * I/O, write-protected by a returned mprotect or being copied by a
+ * migration; a load may not read a page that was freed or reused. -1 when
+ * the frame still holds the page and nothing has happened to it that the
+ * store could break (a race with a kernel path still in progress). */
+static int classify(struct machine *m, const struct frame *f, uint32_t pfn, uint32_t mm_id,
+                    uint64_t vpn, enum tlb_access kind, uint64_t pte_now)
 {
     bool store = kind == TLB_STORE;
 
     if (f->state == FRAME_FREE || f->state == FRAME_PCP)
-        return store ? "write_to_free_page" : "read_of_free_page";
+        return store ? HC_LOST_WRITE : HC_STALE_READ_FREED;
     if (!same_page(m, f, pfn, mm_id, vpn, pte_now))
-        return store ? "corruption_of_reused_page" : "leak_of_reused_page";
-    if (store && (f->flags & FRAME_WRITEBACK))
-        return "lost_write";        /* H-a: the I/O has the old content */
-    if (store && !(f->flags & FRAME_DIRTY))
-        return "lost_write";        /* cleaned for I/O: this store is never written */
-    return NULL;
-}
-
-/* The journal's events for this frame, and the flushes of this CPU, oldest
- * first. */
-static char *build_trace(struct hazard_log *h, unsigned cpu, uint32_t pfn, const char *last)
-{
-    GString *s = g_string_new(NULL);
-    uint64_t first = h->ring_next > JOURNAL_SIZE ? h->ring_next - JOURNAL_SIZE : 0;
-    uint64_t pick[TRACE_MAX_LINES];
-    unsigned n = 0;
-
-    for (uint64_t i = h->ring_next; i > first && n < TRACE_MAX_LINES; i--) {
-        const struct journal_rec *r = &h->ring[(i - 1) % JOURNAL_SIZE];
-
-        if (r->pfn == pfn || (r->ev == HZ_FLUSH && r->cpu == cpu))
-            pick[n++] = i - 1;
-    }
-    while (n--) {
-        const struct journal_rec *r = &h->ring[pick[n] % JOURNAL_SIZE];
-
-        g_string_append_printf(s, "%" PRIu64 " ns: cpu %u: pfn %" PRIu32 " mm %" PRIu32
-                               " vpn %#" PRIx64 ": %s\n", r->t, r->cpu, r->pfn, r->mm_id,
-                               r->vpn, ev_names[r->ev]);
-    }
-    g_string_append(s, last);
-    return g_string_free(s, FALSE);
+        return store ? HC_STALE_WRITE_REALLOCATED : HC_STALE_READ_REALLOCATED;
+    if (!store)
+        return -1;
+    if (pte_now & PTE_MPROTECTED)
+        return HC_WRITE_AFTER_MPROTECT;
+    if (f->flags & FRAME_COPYING)
+        return HC_WRITE_AFTER_MIGRATION_COPY;
+    if (f->flags & FRAME_WRITEBACK)
+        return HC_LOST_WRITE;       /* H-a: the I/O has the old content */
+    if (!(f->flags & FRAME_DIRTY))
+        return HC_LOST_WRITE;       /* cleaned for I/O: this store is never written */
+    return -1;
 }
 
 /* LUF's exception to the checker invariant (policy-semantics.md §6 (vi) and
@@ -177,14 +158,49 @@ void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t 
     hazard_stale_hit_at(m, sim_now(m->eng), cpu, mm_id, vpn, pfn, kind, pte_now);
 }
 
+static void keep_witness(struct hazard_log *h, struct machine *m, enum hazard_class cls,
+                         sim_time_t when, unsigned cpu, uint32_t mm_id, uint64_t vpn,
+                         uint32_t pfn, enum tlb_access kind, uint64_t pte_now)
+{
+    const struct frame *f = mem_frame(m->mem, pfn);
+    struct hazard_report r = { 0 };
+    GString *last = g_string_new(NULL);
+
+    /* One witness per stale entry and class: repeats of the same race
+     * would teach nothing new. */
+    for (guint i = 0; i < h->reports->len; i++) {
+        const struct hazard_report *o = &g_array_index(h->reports, struct hazard_report, i);
+
+        if (o->cpu == cpu && o->vpn == vpn && o->pfn == pfn && o->mm_id == mm_id &&
+            strcmp(o->kind, hazard_class_name(cls)) == 0) {
+            g_string_free(last, TRUE);
+            return;
+        }
+    }
+    g_strlcpy(r.kind, hazard_class_name(cls), sizeof(r.kind));
+    r.time_ns = when;
+    r.cpu = cpu;
+    r.mm_id = mm_id;
+    r.vpn = vpn;
+    r.pfn = pfn;
+    g_string_append_printf(last, "%" PRIu64 " ns: cpu %u: %s through the stale TLB entry mm %"
+                           PRIu32 " vpn %#" PRIx64 " -> pfn %" PRIu32 " (PTE now %#" PRIx64
+                           ", ", when, cpu, kind == TLB_STORE ? "store" : "load", mm_id, vpn,
+                           pfn, pte_now);
+    hz_describe_frame(last, f);
+    g_string_append_printf(last, "): %s", r.kind);
+    r.trace = hz_witness(h, cpu, pfn, mm_id, vpn, last->str);
+    g_string_free(last, TRUE);
+    g_array_append_val(h->reports, r);
+    h->kept[cls]++;
+}
+
 void hazard_stale_hit_at(struct machine *m, sim_time_t when, unsigned cpu, uint32_t mm_id,
                          uint64_t vpn, uint32_t pfn, enum tlb_access kind, uint64_t pte_now)
 {
     struct hazard_log *h = m->hazards;
     const struct frame *f = mem_frame(m->mem, pfn);
-    const char *kind_name = classify(m, f, pfn, mm_id, vpn, kind, pte_now);
-    struct hazard_report r = { 0 };
-    char *last;
+    int cls = classify(m, f, pfn, mm_id, vpn, kind, pte_now);
 
     stats_add(m->st, m->ctr.app_stale_hits, cpu, 1);
     /* A store changes a free page's content (app.c bumps the version after
@@ -192,28 +208,15 @@ void hazard_stale_hit_at(struct machine *m, sim_time_t when, unsigned cpu, uint3
     if (kind == TLB_STORE && (f->state == FRAME_FREE || f->state == FRAME_PCP))
         g_hash_table_insert(h->written_free, GUINT_TO_POINTER(pfn),
                             GUINT_TO_POINTER(f->version + 1));
-    if (kind_name && luf_read_ok(m, cpu, vpn, pfn, f, kind, pte_now))
-        kind_name = NULL;
-    if (!kind_name)
+    if (cls >= 0 && luf_read_ok(m, cpu, vpn, pfn, f, kind, pte_now))
+        cls = -1;
+    if (cls < 0)
         return;
     h->found++;
+    h->by_class[cls]++;
     stats_add(m->st, m->ctr.hazards_found, cpu, 1);
-    if (h->reports->len >= h->max_reports)
-        return;
-    g_strlcpy(r.kind, kind_name, sizeof(r.kind));
-    r.time_ns = when;
-    r.cpu = cpu;
-    r.mm_id = mm_id;
-    r.vpn = vpn;
-    r.pfn = pfn;
-    last = g_strdup_printf("%" PRIu64 " ns: cpu %u: %s through a stale TLB entry mm %" PRIu32
-                           " vpn %#" PRIx64 " -> pfn %" PRIu32 " (PTE now %#" PRIx64
-                           ", frame state %u flags %#x owner %" PRIu32 "): %s",
-                           r.time_ns, cpu, kind == TLB_STORE ? "store" : "load", mm_id, vpn,
-                           pfn, pte_now, f->state, f->flags, f->owner, kind_name);
-    r.trace = build_trace(h, cpu, pfn, last);
-    g_free(last);
-    g_array_append_val(h->reports, r);
+    if (h->kept[cls] < h->cfg.witnesses)
+        keep_witness(h, m, (enum hazard_class)cls, when, cpu, mm_id, vpn, pfn, kind, pte_now);
 }
 
 uint64_t hazard_count(const struct hazard_log *h)
@@ -221,9 +224,16 @@ uint64_t hazard_count(const struct hazard_log *h)
     return h->found;
 }
 
+uint64_t hazard_class_count(const struct hazard_log *h, enum hazard_class c)
+{
+    return c < HC_NR ? h->by_class[c] : 0;
+}
+
 void hazard_log_export(struct hazard_log *h, struct run_output *out)
 {
     out->n_hazard = h->reports->len;
     out->hazard = (struct hazard_report *)(void *)g_array_free(h->reports, FALSE);
     h->reports = g_array_new(FALSE, TRUE, sizeof(struct hazard_report));
+    out->hazards_found = h->found;
+    memcpy(out->hazard_by_class, h->by_class, sizeof(h->by_class));
 }

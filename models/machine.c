@@ -160,7 +160,8 @@ struct machine *machine_new(const struct machine_cfg *cfg, const struct kernel_c
     m->lru_lock = g_new0(struct sim_spinlock, cfg->n_nodes);
     m->cluster_stamp = g_new0(uint64_t, m->n_cpus);
     m->cluster_sent_at = g_new0(sim_time_t, m->n_cpus);
-    m->hazards = hazard_log_new(64);
+    m->hazards = hazard_log_new(NULL);
+    m->removed_flush = -1;
     sd_init(m);
     if (policy->attach)
         policy->attach(policy_priv, m);
@@ -281,6 +282,7 @@ void machine_free(struct machine *m)
     hazard_log_free(m->hazards);
     if (m->policy && m->policy->detach)
         m->policy->detach(m->policy_priv, m);
+    g_free(m->mutant_ops);
     g_free(m->policy_priv);
     g_free(m->lru_add_len);
     g_free(m->lru_add_buf);

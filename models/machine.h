@@ -59,6 +59,12 @@ struct machine {
     const struct flush_policy_ops *policy;
     void *policy_priv;
     struct hazard_log *hazards;
+    /* hazards.remove_flush (checker self-test): the flush taken out (enum
+     * removable_flush, -1 none); policy then points at mutant_ops, a copy of
+     * policy_orig with that hook replaced (hazard_mutant.c). */
+    int removed_flush;
+    const struct flush_policy_ops *policy_orig;
+    struct flush_policy_ops *mutant_ops;
     struct flush_req *req_free;     /* pooled shootdown requests */
     struct flush_req *req_all;      /* every request allocated (freed at the end, in flight or not) */
     uint16_t *zonelist;             /* n_nodes x n_nodes: fallback order by distance */

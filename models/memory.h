@@ -34,6 +34,9 @@ enum frame_flag {
     FRAME_ANON       = 1u << 4,
     FRAME_SWAPCACHE  = 1u << 5,
     FRAME_UNEVICTABLE = 1u << 6,
+    FRAME_COPYING    = 1u << 7,   /* migration source whose copy has started */
+    FRAME_GATHERED   = 1u << 8,   /* unmapped by a zap while in an LRU-add batch: the
+                                     zap's mmu_gather holds it until its flush */
 };
 
 /* 32 bytes per frame: 64 GiB = 16M frames = 512 MiB. */

@@ -16,7 +16,7 @@
 #include "models/reclaim_page.h"
 #include "models/spinlock.h"
 
-enum gstate { G_UNMAP, G_UNMAP_HOOK, G_FLUSH, G_COPY, G_DONE };
+enum gstate { G_UNMAP, G_UNMAP_HOOK, G_FLUSH, G_COPY, G_COPY_DONE, G_DONE };
 
 struct migrated_pte {
     uint32_t mm_id;
@@ -142,6 +142,7 @@ static sim_time_t remap(struct machine *m, struct migrate_ctx *c, uint32_t folio
         /* remove_migration_pte: old flags, not young (the copy was not an access) */
         *pte = pte_make(to, PTE_PRESENT | (r->old & (PTE_WRITE | PTE_DIRTY)));
         mem_rmap_add(m->mem, to, mm->id, r->vpn);
+        hazard_note(m, HZ_MAP, 0, to, mm->id, r->vpn);
         cost += m->cfg->cost.rmap_unmap_ns;
     }
     return cost;
@@ -198,28 +199,46 @@ static pfn_t alloc_dst(struct task *t, struct migrate_ctx *c)
     struct machine *m = t->m;
     pfn_t to = mem_alloc(m->mem, c->target, t->cpu);
 
+    if (to != PFN_NONE)
+        hazard_note(m, HZ_ALLOC, t->cpu, to, 0, 0);
+
     if (mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_LOW))
         alloc_wake_kswapd(m, c->target);
     if (to != PFN_NONE && c->why != MR_SYSCALL &&
         mem_node_free(m->mem, c->target) < mem_wmark(m->mem, c->target, WMARK_MIN)) {
+        hazard_note(m, HZ_FREE, t->cpu, to, 0, 0);
         mem_free(m->mem, to, t->cpu);
         to = PFN_NONE;
     }
     return to;
 }
 
-/* move_to_new_folio + remove_migration_ptes for folio c->i. */
-static sim_time_t copy_one(struct task *t, struct migrate_ctx *c)
+/* move_to_new_folio, first half: the copy of folio c->i starts (the source
+ * is read for the copy's duration; a store through a stale entry now is
+ * lost, H-c6). Returns the copy's time. */
+static sim_time_t copy_start(struct task *t, struct migrate_ctx *c)
+{
+    struct machine *m = t->m;
+    pfn_t from = c->src[c->i];
+    unsigned src_node = mem_pfn_node(m->mem, from);
+
+    mem_frame(m->mem, from)->flags |= FRAME_COPYING;
+    hazard_note(m, HZ_COPY, t->cpu, from, 0, 0);
+    return m->cfg->cost.page_alloc_ns + m->cfg->cost.page_copy_ns +
+           machine_remote_extra(m, src_node, c->target, m->cfg->cost.page_copy_remote_extra_ns);
+}
+
+/* The copy is done: the new frame takes the content, remove_migration_ptes
+ * maps it, the source is freed. */
+static sim_time_t copy_done(struct task *t, struct migrate_ctx *c)
 {
     struct machine *m = t->m;
     pfn_t from = c->src[c->i], to = c->dst[c->i];
-    unsigned src_node = mem_pfn_node(m->mem, from);
     sim_time_t cost;
 
+    mem_frame(m->mem, from)->flags &= (uint16_t)~FRAME_COPYING;
     copy_frame(m, from, to);
-    cost = m->cfg->cost.page_alloc_ns + m->cfg->cost.page_copy_ns +
-           machine_remote_extra(m, src_node, c->target, m->cfg->cost.page_copy_remote_extra_ns);
-    cost += remap(m, c, c->i, to);
+    cost = remap(m, c, c->i, to);
     mem_frame(m->mem, from)->flags = 0;
     hazard_note(m, HZ_FREE, t->cpu, from, 0, 0);
     mem_free(m->mem, from, t->cpu);
@@ -291,8 +310,14 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             c->i++;             /* put back unmapped in G_UNMAP */
             return false;
         }
-        cost = copy_one(t, c);
+        cost = copy_start(t, c);
+        c->state = G_COPY_DONE;
+        cpu_step(t, cost, CT_MIGRATION);
+        return true;
+    case G_COPY_DONE:
+        cost = copy_done(t, c);
         c->i++;
+        c->state = G_COPY;
         cpu_step(t, cost, CT_MIGRATION);
         return true;
     case G_DONE:

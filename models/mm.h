@@ -21,6 +21,11 @@ typedef uint64_t pte_t;
 #define PTE_SWAP      (1ull << 9)   /* not present; the frame field holds a swap slot */
 #define PTE_MIGRATION (1ull << 10)  /* not present; a migration of the frame is in flight */
 #define PTE_NUMA      (1ull << 11)  /* present but PROT_NONE for NUMA hinting: accesses fault */
+/* Software bit: write-protected by an mprotect(PROT_READ) that has returned
+ * (set on present, swap and migration entries, as change_pte_range covers
+ * all three); a PTE made anew or writable again does not carry it. The
+ * hazard checker uses it to tell H-c1 / H-c4 stores from a racing mprotect. */
+#define PTE_MPROTECTED (1ull << 8)
 #define PTE_PFN_SHIFT 12
 #define PTE_FLAGS_MASK ((1ull << PTE_PFN_SHIFT) - 1)
 #define PTES_PER_TABLE 512u

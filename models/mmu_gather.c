@@ -26,6 +26,7 @@ struct zap_ctx {
     uint64_t start, end, cur;
     uint64_t range_lo, range_hi;     /* PTEs changed since the last flush */
     bool force_flush;
+    uint32_t pending_seen;           /* mm->flush_batched_pending at the last check */
     pfn_t *gathered;                 /* pages to free after the flush */
     uint32_t n_gathered, cap_gathered;
     task_run_fn *done;
@@ -75,7 +76,8 @@ static void gather(struct zap_ctx *z, pfn_t pfn)
 /* zap_present_pte: clear, drop the rmap; anon pages are freed after the
  * flush, file pages stay cached (a dirty one dirties the folio and forces a
  * flush before the page table lock is dropped, v6.1). */
-static void zap_one(struct machine *m, struct mm *mm, struct zap_ctx *z, uint64_t vpn, pte_t *pte)
+static void zap_one(struct machine *m, unsigned cpu, struct mm *mm, struct zap_ctx *z,
+                    uint64_t vpn, pte_t *pte)
 {
     pte_t old = *pte;
     pfn_t pfn = (pfn_t)pte_pfn(old);
@@ -83,11 +85,17 @@ static void zap_one(struct machine *m, struct mm *mm, struct zap_ctx *z, uint64_
 
     *pte = 0;
     mem_rmap_remove(m->mem, pfn, mm->id, vpn);
-    hazard_note(m, HZ_UNMAP, 0, pfn, mm->id, vpn);
+    hazard_note(m, HZ_UNMAP, cpu, pfn, mm->id, vpn);
     mm->rss_pages--;
     if (f->flags & FRAME_ANON) {
-        if (f->mapcount == 0 && f->state == FRAME_LRU)
-            gather(z, pfn);     /* isolated by reclaim: reclaim frees it */
+        /* The gather holds the page until after its flush; one isolated by
+         * reclaim or migration is theirs to free. A page still in an
+         * LRU-add batch (allocated, not yet on a list) is marked, so that
+         * draining the batch does not free it before the flush. */
+        if (f->mapcount == 0 && f->state == FRAME_ALLOCATED)
+            f->flags |= FRAME_GATHERED;
+        if (f->mapcount == 0 && (f->state == FRAME_LRU || f->state == FRAME_ALLOCATED))
+            gather(z, pfn);
     } else if (old & PTE_DIRTY) {
         f->flags |= FRAME_DIRTY;
         z->force_flush = true;
@@ -116,6 +124,7 @@ static sim_time_t walk_table(struct task *t, struct zap_ctx *z, uint64_t lo, uin
             if (!(*pte & PTE_WRITE))
                 continue;       /* pte_needs_flush: nothing changed */
             *pte &= ~PTE_WRITE;
+            hazard_note(m, HZ_WRPROTECT, t->cpu, (pfn_t)pte_pfn(*pte), t->mm->id, vpn);
         } else if (z->kind == ZAP_PROT_NUMA) {
             /* tiering mode skips top-tier pages (they are not promoted) */
             if ((*pte & PTE_NUMA) ||
@@ -123,7 +132,7 @@ static sim_time_t walk_table(struct task *t, struct zap_ctx *z, uint64_t lo, uin
                 continue;
             *pte |= PTE_NUMA;
         } else {
-            zap_one(m, t->mm, z, vpn, pte);
+            zap_one(m, t->cpu, t->mm, z, vpn, pte);
         }
         cost += m->cfg->cost.rmap_unmap_ns;
         z->range_lo = vpn < z->range_lo ? vpn : z->range_lo;
@@ -141,8 +150,12 @@ static sim_time_t free_gathered(struct task *t, struct zap_ctx *z)
         pfn_t pfn = z->gathered[i];
         struct frame *f = mem_frame(m->mem, pfn);
 
-        if (f->state != FRAME_LRU || f->mapcount)
-            continue;   /* taken by reclaim, or mapped again meanwhile */
+        if (f->state != FRAME_LRU || f->mapcount) {
+            /* taken by reclaim, mapped again meanwhile, or still in an
+             * LRU-add batch, whose drain frees it now that it is flushed */
+            f->flags &= (uint16_t)~FRAME_GATHERED;
+            continue;
+        }
         mem_lru_del(m->mem, pfn);
         cost = spinlock_irq_section(m, &m->lru_lock[mem_pfn_node(m->mem, pfn)], t->cpu, cost,
                                      m->cfg->cost.lru_move_ns);
@@ -158,6 +171,15 @@ static sim_time_t free_gathered(struct task *t, struct zap_ctx *z)
     return cost;
 }
 
+/* Whether hazards.remove_flush took this gather's flush out (a checker
+ * self-test, hazard_mutant.c). */
+static bool flush_removed(const struct machine *m, const struct zap_ctx *z)
+{
+    if (m->removed_flush == RF_MPROTECT)
+        return z->kind == ZAP_PROTECT_RO;
+    return m->removed_flush == RF_ZAP && (z->kind == ZAP_MUNMAP || z->kind == ZAP_DONTNEED);
+}
+
 static bool flush_range(struct task *t, struct zap_ctx *z, bool fullmm)
 {
     bool freed_tables = z->kind == ZAP_MUNMAP;
@@ -166,6 +188,8 @@ static bool flush_range(struct task *t, struct zap_ctx *z, bool fullmm)
     z->range_lo = UINT64_MAX;
     z->range_hi = 0;
     z->force_flush = false;
+    if (flush_removed(t->m, z))
+        return false;
     if (fullmm)
         return sd_flush_mm_range(t->m, t, t->mm, 0, UINT64_MAX / 2, true);
     if (hi <= lo)
@@ -185,6 +209,7 @@ static bool zap_advance(struct task *t, struct zap_ctx *z)
         return false;
     case Z_PENDING:
         z->state = Z_WALK;
+        z->pending_seen = t->mm->flush_batched_pending;
         if (m->policy->batched_pending
                 ? m->policy->batched_pending(m->policy_priv, t, t->mm, &cost)
                 : policy_default_batched_pending(m, t, t->mm, &cost))
@@ -193,6 +218,13 @@ static bool zap_advance(struct task *t, struct zap_ctx *z)
         return cost && (cpu_step(t, cost, z->kind == ZAP_PROT_NUMA ? CT_MIGRATION : CT_RECLAIM),
                         true);
     case Z_WALK:
+        /* The kernel checks and walks under one page table lock, so reclaim
+         * cannot defer a flush of this table in between; here the check may
+         * have ended a step earlier: check again if it did. */
+        if (t->mm->flush_batched_pending != z->pending_seen) {
+            z->state = Z_PENDING;
+            return false;
+        }
         hi = (z->cur | (PTES_PER_TABLE - 1)) + 1;
         hi = hi < z->end ? hi : z->end;
         cost = walk_table(t, z, z->cur, hi);
@@ -227,11 +259,28 @@ static bool zap_advance(struct task *t, struct zap_ctx *z)
     return false;
 }
 
+/* mprotect(PROT_READ) returns: from now on a store through a writable TLB
+ * entry of the range is a hazard (H-c1), however the PTE changed since
+ * (reclaim may have made it a swap entry with its flush still deferred,
+ * H-c4), so every read-only entry of the range is marked. */
+static void mprotect_returns(struct task *t, struct zap_ctx *z)
+{
+    for (uint64_t vpn = z->start; vpn < z->end; vpn++) {
+        pte_t *pte = mm_pte(t->mm, vpn, false);
+
+        if (pte && *pte && !(*pte & PTE_WRITE))
+            *pte |= PTE_MPROTECTED;
+    }
+    hazard_mprotect_done(t->m, t->cpu, t->mm->id, z->start, z->end - z->start);
+}
+
 static void finish(struct task *t, struct zap_ctx *z)
 {
     struct vma *v = mm_find_vma(t->mm, z->start);
 
     t->mm->tlb_flush_pending--;
+    if (z->kind == ZAP_PROTECT_RO)
+        mprotect_returns(t, z);
     if (z->kind == ZAP_MUNMAP && v && v->start_vpn == z->start && v->end_vpn == z->end) {
         struct vma copy = *v;
 

@@ -240,7 +240,7 @@ static void writeback_done_ev(struct sim_engine *eng, void *ctx, uint64_t pfn)
 
     (void)eng;
     f->flags &= ~FRAME_WRITEBACK;
-    hazard_note(m, HZ_WRITEBACK_DONE, 0, (pfn_t)pfn, f->owner, f->index);
+    hazard_note(m, HZ_WRITEBACK_DONE, 0, (pfn_t)pfn, 0, 0);
 }
 
 /* pageout(): clear dirty for I/O, start writeback, unlock; the folio goes
@@ -254,7 +254,7 @@ sim_time_t reclaim_pageout(struct task *t, struct reclaim_ctx *rc, pfn_t pfn)
 
     f->flags &= ~FRAME_DIRTY;
     f->flags |= FRAME_WRITEBACK;
-    hazard_note(m, HZ_WRITEBACK, t->cpu, pfn, f->owner, f->index);
+    hazard_note(m, HZ_WRITEBACK, t->cpu, pfn, 0, 0);
     if (anon)
         stats_add(m->st, m->ctr.pgpgout, t->cpu, 1);
     sim_schedule(m->eng, io, writeback_done_ev, m, pfn);

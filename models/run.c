@@ -133,6 +133,7 @@ int run_execute(struct scenario *sc, struct run_output *out, char *errbuf, size_
     memset(out, 0, sizeof(*out));
     m = machine_new(sc->mcfg, &sc->kcfg, sc->policy, sc->policy_priv, eng, st, sc->seed);
     sc->policy_priv = NULL;
+    hazard_attach(m, &sc->hazards);
     s = (struct sampler){ .m = m, .out = out, .bucket_ns = sc->bucket_ns,
                           .snapshot_ns = sc->snapshot_ns,
                           .snaps = g_array_new(FALSE, TRUE, sizeof(struct irq_snapshot)) };

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/hazard.h"
 #include "sim/cfg.h"
 #include "sim/sim_time.h"
 
@@ -25,7 +26,7 @@ struct irq_snapshot {
 
 /* One detected hazard (lost write, stale-entry use after free, ...). */
 struct hazard_report {
-    char kind[32];            /* "lost_write", "use_after_free", ... */
+    char kind[32];            /* hazard_class_name(): "lost_write", ... */
     sim_time_t time_ns;
     unsigned cpu;
     uint32_t mm_id;
@@ -51,6 +52,8 @@ struct run_output {
     struct hazard_report *hazard;
     size_t n_hazard;
     uint64_t hazards_checked;            /* accesses the checker examined */
+    uint64_t hazards_found;              /* over the whole run, warm-up included */
+    uint64_t hazard_by_class[HC_NR];     /* the same, by enum hazard_class */
     char *trace;                         /* trace.txt text, NULL when not tracing */
     uint64_t trace_events, trace_dropped;
 };

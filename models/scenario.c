@@ -10,7 +10,7 @@
 
 static const char *const top_keys[] = {
     "name", "machine", "kernel", "policy", "seed", "duration_ms", "warmup_ms", "output",
-    "workloads", "description", NULL,
+    "workloads", "description", "hazards", NULL,
 };
 
 /* cfg_set_override names nodes it makes "--set <path as given to it>"; for
@@ -240,7 +240,8 @@ int run_load(const char *path, const char *const *sets, size_t n_sets, bool has_
     }
     if (load_name(sc, err) || load_machine(sc, sets, n_sets, err) ||
         kernel_cfg_load(cfg_get(sc->root, "kernel"), &sc->kcfg, err) || load_policy(sc, err) ||
-        load_timing(sc, has_seed, seed_override, err))
+        load_timing(sc, has_seed, seed_override, err) ||
+        hazard_cfg_load(cfg_get(sc->root, "hazards"), &sc->hazards, err))
         goto fail;
     if (!cfg_get(sc->root, "workloads")) {
         cfg_fail(err, sc->root, "missing key 'workloads'");

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "models/hazard.h"
 #include "models/kernel_cfg.h"
 #include "models/machine_cfg.h"
 #include "models/policy.h"
@@ -21,6 +22,7 @@ struct scenario {
     uint64_t seed;
     sim_time_t duration_ns, warmup_ns, bucket_ns, snapshot_ns;
     uint64_t trace_events;          /* output.trace_events: 0 = no trace.txt */
+    struct hazard_cfg hazards;      /* the `hazards:` section */
     struct workload_cfg *wl;
     uint32_t n_wl;
 };

@@ -325,7 +325,7 @@ static void test_stale_hit_on_freed_frame_is_hazard(void **state)
     memset(&out, 0, sizeof(out));
     hazard_log_export(e.f->m->hazards, &out);
     assert_true(out.n_hazard >= 1);
-    assert_string_equal(out.hazard[0].kind, "read_of_free_page");
+    assert_string_equal(out.hazard[0].kind, "stale_read_freed");
     FX_EQ(out.hazard[0].cpu, 2);
     FX_EQ(out.hazard[0].mm_id, e.A->id);
     FX_EQ(out.hazard[0].vpn, V);

@@ -21,7 +21,7 @@
 #include "sim/cfg.h"
 
 #define BAD_DIR "tests/data/bad/scenario"
-#define MIN_BAD_FILES 15
+#define MIN_BAD_FILES 50
 
 /* Loads path as a scenario; returns the printed error, or NULL when it loaded. */
 static char *load_error(const char *path)

@@ -413,7 +413,7 @@ static void test_mprotect_flushes_only_if_w_lost(void **state)
         }
         for (unsigned k = 0; k < 8; k++)
             FX_EQ(fx_pte(e.A, V + k),
-                  pte_make(e.p[k], PTE_PRESENT | PTE_ACCESSED |
+                  pte_make(e.p[k], PTE_PRESENT | PTE_ACCESSED | PTE_MPROTECTED |
                                        (one_writable && k == 5 ? PTE_DIRTY : 0)));
         FX_EQ(FX_CPU(e.f, irq_call, 3), 0);
         FX_EQ(FX_TOTAL(e.f, pgfree), 0);

@@ -22,7 +22,7 @@
 #define N_CPUS 4
 static const char *const result_files[] = {
     "summary.txt", "results.json", "timeseries.tsv",
-    "interrupts.txt", "vmstat.txt", "perf-stat.csv",
+    "interrupts.txt", "vmstat.txt", "perf-stat.csv", "hazards.txt",
 };
 #define N_FILES (sizeof(result_files) / sizeof(result_files[0]))
 
@@ -85,6 +85,8 @@ static void make_output(struct run_output *out, const char *arch)
         .warmup_ns = SIM_MS, .duration_ns = 2 * SIM_MS, .sim_time_ns = 3 * SIM_MS,
         .wall_time_s = 0.25, .events = 12345, .st = stats_new(N_CPUS),
         .hazard = &test_hazard, .n_hazard = 1, .hazards_checked = 100,
+        .hazards_found = 4, .hazard_by_class = { [HC_LOST_WRITE] = 3,
+                                                  [HC_WRITE_AFTER_MPROTECT] = 1 },
     };
     fill_stats(out->st);
     fill_snapshots(out);
@@ -186,7 +188,10 @@ static void test_results_json(void **state)
                 !strstr(json, "\"pgscan_kswapd\": ["));
     assert_contains(json, "\"shootdown_latency_ns\": {\n      \"count\": 2,\n"
                     "      \"sum\": 4000,\n      \"min\": 1000,\n      \"max\": 3000,");
-    assert_contains(json, "\"checked\": 100,\n    \"found\": 1,");
+    assert_contains(json, "\"checked\": 100,\n    \"found\": 4,\n    \"lost_write\": 3,\n"
+                    "    \"stale_read_freed\": 0,\n    \"stale_read_reallocated\": 0,\n"
+                    "    \"stale_write_reallocated\": 0,\n    \"write_after_mprotect\": 1,\n"
+                    "    \"write_after_migration_copy\": 0,\n    \"witnesses\": [");
     assert_contains(json, "\"kind\": \"lost_write\",\n        \"time_ns\": 2500000,\n"
                     "        \"cpu\": 3,\n        \"mm\": 1,\n        \"vpn\": 4660,\n"
                     "        \"pfn\": 99,\n        \"trace\": [\n"
@@ -260,8 +265,11 @@ static void test_summary(void **state)
     assert_contains(s, "\nshootdown latency (ns): count 2  p50 ");
     assert_contains(s, "  max 3000\n");
     assert_contains(s, "\n  app              50.0%\n");
-    assert_contains(s, "\nhazards: checked 100, found 1\n"
-                    "  lost_write at 2500000 ns: cpu 3 mm 1 vpn 0x1234 pfn 99\n");
+    assert_contains(s, "\nhazards: 4 found in 100 checked accesses (whole run)\n"
+                    "  lost_write                   3\n");
+    assert_contains(s, "  write_after_mprotect         1\n");
+    assert_contains(s, "\nwitness 1: lost_write at 2500000 ns, cpu 3, mm 1, vpn 0x1234, pfn 99\n"
+                    "    cpu 1 unmaps vpn 0x1234\n    cpu 3 writes \"stale\"\n");
     assert_null(strstr(s, "dTLB"));                     /* absent counters not shown */
     g_free(s);
 }
@@ -360,7 +368,9 @@ static void test_empty_run(void **state)
     report_interrupts(&out, s);
     report_vmstat(&out, s);
     report_perf_csv(&out, s);
-    assert_contains(s->str, "hazards: checked 0, found 0");
+    report_hazards(&out, s);
+    assert_contains(s->str, "hazards: 0 found in 0 checked accesses");
+    assert_contains(s->str, "  write_after_migration_copy   0\n");
     assert_contains(s->str, "\"counters\": {},");
     assert_contains(s->str, "}\n# time_ms\n");
     stats_free(out.st);

@@ -37,6 +37,7 @@
 #include <glib.h>
 
 #include "models/cpu.h"
+#include "models/hazard.h"
 #include "models/machine.h"
 #include "models/memory.h"
 #include "models/policy.h"
@@ -327,6 +328,7 @@ static void release(struct latr *p, struct machine *m, unsigned cpu, uint64_t se
         for (guint k = 0; k < b->frames->len; k++) {
             const struct held *h = &g_array_index(b->frames, struct held, k);
 
+            hazard_note(m, HZ_FREE, h->cpu, h->pfn, 0, 0);
             mem_free(m->mem, h->pfn, h->cpu);
             stats_add(m->st, m->ctr.pgfree, h->cpu, 1);
         }
