@@ -32,36 +32,26 @@
  * that needs a generation in flight issues the same flush again (targets
  * already done skip it by tlb_gen): v10's luf_on_flushing wait, modelled as
  * a re-flush.
- * The v10 bookkeeping, from [RESEND PATCH v10 09/12]
- * <20240520021734.21527-10-byungchul@sk.com> (mm/rmap.c) and 01/12 (x86
- * arch_tlbbatch_done):
- * - A read-only folio's CPUs first go to the task's own tlb_ubc_luf; the
- *   batch joins the global luf_ubc only at try_to_unmap_luf(), called by
- *   shrink_folio_list before each free batch and at the end of the pass
- *   (12/12) and by migrate_pages_batch before its flush (11/12): here, every
- *   flush_pending. The folios get the generation then (free_unref_folios
- *   with ugen, 07/12).
- * - try_to_unmap_luf gives up, and the batch takes the normal flush at
- *   once, while any try_to_unmap_flush is in progress (on_flushing) or a
- *   deferred flush is (luf_on_flushing): otherwise a flush could retire
- *   CPUs added after it was sent. (It also gives up when luf_lock is
- *   contended; lock contention is not modelled.)
- * - Every try_to_unmap_flush folds the task's tlb_ubc_luf into its normal
- *   batch (so a flush_dirty or normal flush covers those CPUs too), and
- *   after the flush rmap_flush_end() removes the flushed CPUs from luf_ubc
- *   (arch_tlbbatch_done: cpumask_andnot; empty means flush_required =
- *   false). An allocation of a pending frame then has nothing to flush:
- *   check_luf_flush returns when !luf_ubc.flush_required.
- * - The deferred flush folds luf_ubc into the task's tlb_ubc and runs
- *   try_to_unmap_flush: one batched flush of the union, the task's own
- *   normal batch included (check_luf_flush).
- * - Freed frames go to the head of the freeing CPU's pcp list like any
- *   other (free_unref_page_commit's list_add, 06/12): no separate list, so a
- *   direct reclaimer's next allocation takes a frame it just deferred.
- * Where allocation flushes come from is counted: frames deferred on the
- * allocating CPU (direct reclaim reusing its own frees), frames deferred by
- * kswapd, and allocations of a pending frame whose CPUs normal flushes had
- * already covered (no flush).
+ * v10 bookkeeping ([RESEND PATCH v10 09/12] mm/rmap.c,
+ * <20240520021734.21527-10-byungchul@sk.com>; 01/12 arch_tlbbatch_done):
+ * - Read-only folios gather in the task's tlb_ubc_luf and join the global
+ *   luf_ubc, stamped with its generation, at try_to_unmap_luf(): before
+ *   each free batch and at the end of shrink_folio_list (12/12), before
+ *   migrate_pages_batch's flush (11/12); here at every flush_pending.
+ * - try_to_unmap_luf gives up (the batch takes the normal flush) while any
+ *   try_to_unmap_flush or deferred flush is in progress (on_flushing,
+ *   luf_on_flushing); luf_lock contention, its other give-up, is not modelled.
+ * - try_to_unmap_flush folds tlb_ubc_luf into the normal batch, and its
+ *   rmap_flush_end() removes the flushed CPUs from luf_ubc (x86
+ *   cpumask_andnot; arm64's v10 hook does nothing); emptied, luf_ubc needs
+ *   no flush and check_luf_flush returns without one.
+ * - The deferred flush is try_to_unmap_flush of luf_ubc folded into the
+ *   task's own batch (check_luf_flush).
+ * - Freed frames go to the pcp head like any other (06/12's
+ *   free_unref_page_commit): a direct reclaimer's next allocation takes a
+ *   frame it has just deferred. The counters say where allocation flushes
+ *   come from: frames deferred on the allocating CPU, by kswapd, or
+ *   already covered by normal flushes (no flush).
  * arm64: the TLBIs are broadcast at unmap (sd_tlbi_page, as mainline), so
  * only the DSB is deferred: the deferred flush is a DSB ISH on the CPU of
  * the task that triggers it. Per H4 a DSB completes only the issuing CPU's
