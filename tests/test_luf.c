@@ -114,6 +114,8 @@ static void test_luf_read_only_deferred_until_alloc(void **state)
     FX_EQ(fx_count(f, 1, 0, 100, 2), 0);
     FX_EQ(fx_count(f, 2, 0, 100, 2), 0);
     FX_EQ(counter(f, "luf_flush_alloc"), 1);
+    FX_EQ(counter(f, "luf_flush_alloc_kswapd_freed"), 1);   /* deferred by a kernel thread */
+    FX_EQ(counter(f, "luf_flush_alloc_same_cpu"), 0);       /* on cpu 0, allocated on 7 */
     /* cpu 7 -> cpu 1 crosses sockets: its ICR write (the first), delivery,
      * half entry, CR3, ack. cpu 2 (cpu 7's socket) gets its IPI one write
      * later and still acks first: 2 * send + 300 + 50 < send + 500 + 150. */
@@ -238,6 +240,114 @@ static void test_luf_generation_in_flight_is_flushed_again(void **state)
     FX_EQ(FX_CPU(f, tlb_flush_remote_shootdown, 1), 1);
     FX_EQ(FX_CPU(f, shootdown_skipped_gen, 1), 1);
     FX_EQ(fx_count(f, 1, 0, 100, 2), 0);
+    fx_free(f);
+}
+
+/* v10's rmap_flush_end (arch_tlbbatch_done on x86): a normal batched flush
+ * removes its CPUs from the pending LUF batch. Here kswapd defers read-only
+ * frame 1100 (A on cpu 1), then flushes a writable folio of A normally
+ * (cpu 1 again): nothing is left pending, so the allocation of 1100 sends
+ * no flush. A later deferral (B on cpu 2) is flushed at its allocation as
+ * usual: the emptied batch gathers again, under the same generation (v10
+ * advances luf_gen only when a deferred flush is done). */
+static void test_luf_normal_flush_covers_pending_cpus(void **state)
+{
+    struct fx *f = fx_new(fx_cfg_x86(), NULL, "luf", NULL);
+    struct mm *A = machine_new_mm(f->m), *B = machine_new_mm(f->m);
+    struct fx_script *s = fx_task(f, 0, NULL, "kswapd");
+    struct fx_script *a = fx_task(f, 7, NULL, "allocator");
+    struct hook_call covered = { H_ALLOC, NULL, PFN(100) }, pending = { H_ALLOC, NULL, PFN(102) };
+    unsigned fp, ic, ip;
+
+    (void)state;
+    fx_load(f, 1, A, 0, 1, false);
+    fx_load(f, 2, B, 0, 1, false);
+    fx_op_pte_cleared(s, A, 100, PTE_RO(100));
+    fx_op_flush_pending(s);
+    fx_op_pte_cleared(s, A, 101, PTE_RW(101));
+    fp = fx_op_flush_pending(s);
+    fx_op_step_to(s, 200000);
+    fx_op_pte_cleared(s, B, 102, PTE_RO(102));
+    fx_op_flush_pending(s);
+    fx_op_step_to(a, 100000);
+    ic = fx_op_call(a, call_hook, &covered);
+    fx_op_step_to(a, 300000);
+    ip = fx_op_call(a, call_hook, &pending);
+    fx_start(s);
+    fx_start(a);
+    fx_run_until(f, END);
+
+    assert_true(s->waited[fp]);
+    assert_false(a->waited[ic]);
+    assert_true(a->waited[ip]);
+    FX_EQ(counter(f, "luf_alloc_covered"), 1);
+    FX_EQ(counter(f, "luf_flush_alloc"), 1);
+    FX_EQ(FX_CPU(f, ipi_received, 1), 1);   /* the normal flush only */
+    FX_EQ(FX_CPU(f, ipi_received, 2), 1);   /* the deferred flush of B's folio */
+    fx_free(f);
+}
+
+/* try_to_unmap_luf gives up while a flush is in progress: kswapd on cpu 0
+ * waits for its normal flush of A's writable folio (cpu 1) when a
+ * reclaimer on cpu 6 reaches its flush point with a read-only folio of B
+ * (cpu 2). That folio gets no generation and is flushed normally at once;
+ * a read-only folio after both flushes completed is deferred again. */
+static void test_luf_gives_up_while_a_flush_is_in_flight(void **state)
+{
+    struct fx *f = fx_new(fx_cfg_x86(), NULL, "luf", NULL);
+    struct mm *A = machine_new_mm(f->m), *B = machine_new_mm(f->m);
+    struct fx_script *s = fx_task(f, 0, NULL, "kswapd");
+    struct fx_script *r = fx_task(f, 6, NULL, "reclaimer");
+    unsigned fs, fr, later;
+
+    (void)state;
+    fx_load(f, 1, A, 0, 1, false);
+    fx_load(f, 2, B, 0, 1, false);
+    fx_op_pte_cleared(s, A, 100, PTE_RW(100));
+    fs = fx_op_flush_pending(s);
+    fx_op_pte_cleared(r, B, 101, PTE_RO(101));
+    fx_op_step_to(r, T0 + 100);              /* s's IPI is on its way */
+    fr = fx_op_flush_pending(r);
+    fx_op_step_to(r, 100000);
+    fx_op_pte_cleared(r, B, 102, PTE_RO(102));
+    later = fx_op_flush_pending(r);
+    fx_start(s);
+    fx_start(r);
+    fx_run_until(f, END);
+
+    assert_true(s->waited[fs]);
+    assert_true(r->waited[fr]);
+    assert_false(r->waited[later]);
+    FX_EQ(gen_of(f, 101), 0);
+    assert_true(gen_of(f, 102) != 0);
+    FX_EQ(counter(f, "luf_folios_given_up"), 1);
+    FX_EQ(counter(f, "luf_folios_deferred"), 1);
+    FX_EQ(FX_CPU(f, ipi_received, 2), 1);
+    fx_free(f);
+}
+
+/* A direct reclaimer (an app thread) that allocates a frame it deferred
+ * itself is counted as same-CPU reuse, not as a kswapd frame. */
+static void test_luf_same_cpu_reuse_is_counted(void **state)
+{
+    struct fx *f = fx_new(fx_cfg_x86(), NULL, "luf", NULL);
+    struct mm *A = machine_new_mm(f->m), *C = machine_new_mm(f->m);
+    struct fx_script *d = fx_task(f, 3, C, "direct-reclaim");
+    struct hook_call al = { H_ALLOC, NULL, PFN(100) };
+    unsigned ia;
+
+    (void)state;
+    fx_load(f, 1, A, 0, 1, false);
+    fx_op_pte_cleared(d, A, 100, PTE_RO(100));
+    fx_op_flush_pending(d);
+    ia = fx_op_call(d, call_hook, &al);
+    fx_start(d);
+    fx_run_until(f, END);
+
+    assert_true(d->waited[ia]);
+    FX_EQ(counter(f, "luf_flush_alloc_same_cpu"), 1);
+    FX_EQ(counter(f, "luf_flush_alloc_kswapd_freed"), 0);
+    FX_EQ(FX_CPU(f, ipi_received, 1), 1);
     fx_free(f);
 }
 
@@ -410,6 +520,9 @@ int main(void)
         cmocka_unit_test(test_luf_writable_anywhere_flushes_normally),
         cmocka_unit_test(test_luf_union_and_triggers),
         cmocka_unit_test(test_luf_generation_in_flight_is_flushed_again),
+        cmocka_unit_test(test_luf_normal_flush_covers_pending_cpus),
+        cmocka_unit_test(test_luf_gives_up_while_a_flush_is_in_flight),
+        cmocka_unit_test(test_luf_same_cpu_reuse_is_counted),
         cmocka_unit_test(test_luf_generation_wraps),
         cmocka_unit_test(test_luf_arm64_defers_the_dsb),
         cmocka_unit_test(test_luf_hazard_exception),

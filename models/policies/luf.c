@@ -32,6 +32,26 @@
  * that needs a generation in flight issues the same flush again (targets
  * already done skip it by tlb_gen): v10's luf_on_flushing wait, modelled as
  * a re-flush.
+ * v10 bookkeeping ([RESEND PATCH v10 09/12] mm/rmap.c,
+ * <20240520021734.21527-10-byungchul@sk.com>; 01/12 arch_tlbbatch_done):
+ * - Read-only folios gather in the task's tlb_ubc_luf and join the global
+ *   luf_ubc, stamped with its generation, at try_to_unmap_luf(): before
+ *   each free batch and at the end of shrink_folio_list (12/12), before
+ *   migrate_pages_batch's flush (11/12); here at every flush_pending.
+ * - try_to_unmap_luf gives up (the batch takes the normal flush) while any
+ *   try_to_unmap_flush or deferred flush is in progress (on_flushing,
+ *   luf_on_flushing); luf_lock contention, its other give-up, is not modelled.
+ * - try_to_unmap_flush folds tlb_ubc_luf into the normal batch, and its
+ *   rmap_flush_end() removes the flushed CPUs from luf_ubc (x86
+ *   cpumask_andnot; arm64's v10 hook does nothing); emptied, luf_ubc needs
+ *   no flush and check_luf_flush returns without one.
+ * - The deferred flush is try_to_unmap_flush of luf_ubc folded into the
+ *   task's own batch (check_luf_flush).
+ * - Freed frames go to the pcp head like any other (06/12's
+ *   free_unref_page_commit): a direct reclaimer's next allocation takes a
+ *   frame it has just deferred. The counters say where allocation flushes
+ *   come from: frames deferred on the allocating CPU, by kswapd, or
+ *   already covered by normal flushes (no flush).
  * arm64: the TLBIs are broadcast at unmap (sd_tlbi_page, as mainline), so
  * only the DSB is deferred: the deferred flush is a DSB ISH on the CPU of
  * the task that triggers it. Per H4 a DSB completes only the issuing CPU's
@@ -50,16 +70,22 @@
 
 enum luf_reason { LUF_ALLOC, LUF_WRITABLE, LUF_RECLAIM, LUF_NR };
 
+/* luf.freer[pfn]: who deferred the frame's flush, for the breakdown. */
+#define FREER_KSWAPD 0x8000u        /* | the deferring CPU + 1 */
+
 struct luf {
     bool rw_too, reclaim_flush;
     /* The pending batch (v10's luf_ubc): folios deferred since the last
      * deferred flush carry gen_cur, and their CPUs are in mask. */
     struct cpumask mask;
-    bool gathering;                 /* some folio carries gen_cur */
+    bool gathering;                 /* luf_ubc.flush_required */
     uint16_t gen_cur, gen_issued, gen_done;
     /* union of the masks of the flushes issued and not completed */
     struct cpumask issued_mask;
-    stats_id c_deferred, c_normal, c_flush[LUF_NR], c_wait_ns;
+    uint32_t on_flushing;           /* normal flushes in flight, all tasks */
+    uint16_t *freer;                /* per frame */
+    stats_id c_deferred, c_normal, c_given_up, c_flush[LUF_NR], c_wait_ns;
+    stats_id c_alloc_same_cpu, c_alloc_kswapd, c_alloc_covered;
 };
 
 /* Per task: mainline's tlb_ubc (the normal batch) and the folio whose
@@ -69,8 +95,13 @@ struct luf_ubc {
     struct cpumask cur_mask;
     uint32_t cur_pfn;
     bool cur_active, cur_ro, cur_dirty, cur_any;
-    /* a deferred flush this task issued: it is complete when t runs again */
-    bool in_flight;
+    /* tlb_ubc_luf: read-only folios not yet given to luf_ubc */
+    struct cpumask luf_mask;
+    bool luf_required;
+    GArray *luf_pfns;               /* uint32_t */
+    /* a flush this task issued: complete when t runs again */
+    enum { IN_FLIGHT_NONE, IN_FLIGHT_LUF, IN_FLIGHT_NORMAL } in_flight;
+    struct cpumask flushed;         /* the normal flush's targets, for the diet */
     uint16_t flush_gen;
     sim_time_t flush_at;
     task_run_fn *resume;
@@ -113,8 +144,13 @@ static void luf_attach(void *priv, struct machine *m)
     cpumask_init(&p->issued_mask, m->n_cpus);
     p->gen_cur = 1;
     p->gen_issued = p->gen_done = 0;
+    p->freer = g_new0(uint16_t, mem_n_frames(m->mem));
     p->c_deferred = stats_counter(m->st, "luf_folios_deferred");
     p->c_normal = stats_counter(m->st, "luf_folios_flushed_normally");
+    p->c_given_up = stats_counter(m->st, "luf_folios_given_up");
+    p->c_alloc_same_cpu = stats_counter(m->st, "luf_flush_alloc_same_cpu");
+    p->c_alloc_kswapd = stats_counter(m->st, "luf_flush_alloc_kswapd_freed");
+    p->c_alloc_covered = stats_counter(m->st, "luf_alloc_covered");
     for (int i = 0; i < LUF_NR; i++)
         p->c_flush[i] = stats_counter(m->st, names[i]);
     p->c_wait_ns = stats_counter(m->st, "luf_flush_time_ns");
@@ -127,6 +163,7 @@ static void luf_detach(void *priv, struct machine *m)
     (void)m;
     cpumask_destroy(&p->mask);
     cpumask_destroy(&p->issued_mask);
+    g_free(p->freer);
 }
 
 static void luf_task_init(void *priv, struct machine *m, void *ts)
@@ -136,6 +173,9 @@ static void luf_task_init(void *priv, struct machine *m, void *ts)
     (void)priv;
     cpumask_init(&u->normal.mask, m->n_cpus);
     cpumask_init(&u->cur_mask, m->n_cpus);
+    cpumask_init(&u->luf_mask, m->n_cpus);
+    cpumask_init(&u->flushed, m->n_cpus);
+    u->luf_pfns = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 }
 
 static void luf_task_destroy(void *priv, void *ts)
@@ -145,6 +185,9 @@ static void luf_task_destroy(void *priv, void *ts)
     (void)priv;
     cpumask_destroy(&u->normal.mask);
     cpumask_destroy(&u->cur_mask);
+    cpumask_destroy(&u->luf_mask);
+    cpumask_destroy(&u->flushed);
+    g_array_free(u->luf_pfns, TRUE);
 }
 
 /* The verdict on the folio whose mappings were just cleared (v10's fold of
@@ -160,10 +203,9 @@ static void commit(struct luf *p, struct task *t, struct luf_ubc *u)
         return;
     u->cur_any = false;
     if (u->cur_ro) {
-        cpumask_or(&p->mask, &u->cur_mask);
-        p->gathering = true;
-        mem_frame(m->mem, u->cur_pfn)->luf_gen = p->gen_cur;
-        stats_add(m->st, p->c_deferred, t->cpu, 1);
+        cpumask_or(&u->luf_mask, &u->cur_mask);
+        u->luf_required = true;
+        g_array_append_val(u->luf_pfns, u->cur_pfn);
     } else {
         cpumask_or(&u->normal.mask, &u->cur_mask);
         u->normal.flush_required = true;
@@ -209,9 +251,83 @@ static bool luf_pte_cleared(void *priv, struct task *t, struct mm *mm, uint64_t 
     return false;
 }
 
-static bool normal_flush(struct task *t, struct luf_ubc *u)
+/* rmap_flush_end: CPUs a completed flush covered leave luf_ubc. */
+static void diet(struct luf *p, const struct cpumask *flushed)
 {
-    return unmap_batch_flush(t, &u->normal);
+    for (uint32_t i = 0; i < CPUMASK_WORDS(p->mask.nbits); i++)
+        p->mask.w[i] &= ~flushed->w[i];
+    if (cpumask_empty(&p->mask))
+        p->gathering = false;
+}
+
+/* Folds tlb_ubc_luf into the normal batch (try_to_unmap_flush's first step,
+ * and try_to_unmap_luf's give-up). Its folios keep their place on luf_pfns. */
+static void luf_into_normal(struct luf_ubc *u)
+{
+    if (!u->luf_required)
+        return;
+    cpumask_or(&u->normal.mask, &u->luf_mask);
+    cpumask_clear_all(&u->luf_mask);
+    u->normal.flush_required = true;
+    u->luf_required = false;
+}
+
+static bool flush_in_progress(const struct luf *p)
+{
+    return p->on_flushing || p->gen_issued != p->gen_done;
+}
+
+/* try_to_unmap_luf: the task's read-only folios join luf_ubc and are
+ * stamped with its generation, unless a flush is in progress. */
+static void try_to_unmap_luf(struct luf *p, struct task *t, struct luf_ubc *u)
+{
+    struct machine *m = t->m;
+    uint16_t freer = (uint16_t)((t->cpu + 1) | (t->kind == TASK_KSWAPD ? FREER_KSWAPD : 0));
+
+    if (!u->luf_pfns->len)
+        return;
+    if (flush_in_progress(p)) {
+        luf_into_normal(u);
+        stats_add(m->st, p->c_given_up, t->cpu, u->luf_pfns->len);
+        g_array_set_size(u->luf_pfns, 0);
+        return;
+    }
+    if (u->luf_required) {
+        cpumask_or(&p->mask, &u->luf_mask);
+        cpumask_clear_all(&u->luf_mask);
+        p->gathering = true;
+        u->luf_required = false;
+    }
+    for (guint i = 0; i < u->luf_pfns->len; i++) {
+        uint32_t pfn = g_array_index(u->luf_pfns, uint32_t, i);
+
+        mem_frame(m->mem, pfn)->luf_gen = p->gen_cur;
+        p->freer[pfn] = freer;
+    }
+    stats_add(m->st, p->c_deferred, t->cpu, u->luf_pfns->len);
+    g_array_set_size(u->luf_pfns, 0);
+}
+
+static void luf_resume(struct task *t);
+
+/* try_to_unmap_flush: the normal batch with tlb_ubc_luf folded in; when it
+ * completes, its CPUs leave luf_ubc. */
+static bool normal_flush(struct luf *p, struct task *t, struct luf_ubc *u)
+{
+    luf_into_normal(u);
+    if (!u->normal.flush_required)
+        return false;
+    cpumask_copy(&u->flushed, &u->normal.mask);
+    if (!unmap_batch_flush(t, &u->normal)) {
+        if (!t->m->arm64)
+            diet(p, &u->flushed);
+        return false;
+    }
+    p->on_flushing++;
+    u->in_flight = IN_FLIGHT_NORMAL;
+    u->resume = t->run;
+    t->run = luf_resume;
+    return true;
 }
 
 static bool luf_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
@@ -222,11 +338,11 @@ static bool luf_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
     commit(priv, t, u);
     if (!u->normal.writable)
         return false;
-    return normal_flush(t, u);
+    return normal_flush(priv, t, u);
 }
 
-/* try_to_unmap_flush: the normal batch only; deferred folios are freed
- * with their generation and no flush. */
+/* try_to_unmap_luf, then try_to_unmap_flush for the normal batch; the
+ * deferred folios are freed with their generation and no flush. */
 static bool luf_flush_pending(void *priv, struct task *t, enum flush_point why,
                               sim_time_t *cost_ns)
 {
@@ -235,7 +351,8 @@ static bool luf_flush_pending(void *priv, struct task *t, enum flush_point why,
     (void)why;
     (void)cost_ns;
     commit(priv, t, u);
-    return normal_flush(t, u);
+    try_to_unmap_luf(priv, t, u);
+    return normal_flush(priv, t, u);
 }
 
 static void complete(struct luf *p, uint16_t g)
@@ -246,23 +363,29 @@ static void complete(struct luf *p, uint16_t g)
         cpumask_clear_all(&p->issued_mask);
 }
 
-/* Runs when the task that issued a deferred flush continues: the flush is
- * complete. Then the task goes on where its path left off. */
+/* Runs when the task that issued a flush continues: the flush is complete
+ * (rmap_flush_end). Then the task goes on where its path left off. */
 static void luf_resume(struct task *t)
 {
     struct luf_ubc *u = t->policy_state;
     struct machine *m = t->m;
+    struct luf *p = m->policy_priv;
 
-    u->in_flight = false;
-    complete(m->policy_priv, u->flush_gen);
-    stats_add(m->st, ((struct luf *)m->policy_priv)->c_wait_ns, t->cpu,
-              sim_now(m->eng) - u->flush_at);
+    if (u->in_flight == IN_FLIGHT_NORMAL) {
+        p->on_flushing--;
+        if (!m->arm64)
+            diet(p, &u->flushed);
+    } else {
+        complete(p, u->flush_gen);
+        stats_add(m->st, p->c_wait_ns, t->cpu, sim_now(m->eng) - u->flush_at);
+    }
+    u->in_flight = IN_FLIGHT_NONE;
     t->run = u->resume;
     t->run(t);
 }
 
 /* Flushes everything deferred so far (v10's luf_flush): the pending batch
- * and any flush still in flight. */
+ * and any flush still in flight, with the task's own batches folded in. */
 static bool luf_flush(struct luf *p, struct task *t, enum luf_reason why)
 {
     struct luf_ubc *u = t->policy_state;
@@ -273,6 +396,13 @@ static bool luf_flush(struct luf *p, struct task *t, enum luf_reason why)
     if (!p->gathering && p->gen_issued == p->gen_done)
         return false;
     BUG_ON(u->in_flight, "%s: LUF flush while its own is in flight", t->name);
+    luf_into_normal(u);
+    if (u->normal.flush_required) {
+        cpumask_or(&p->issued_mask, &u->normal.mask);
+        cpumask_clear_all(&u->normal.mask);
+        u->normal.flush_required = false;
+        u->normal.writable = false;
+    }
     cpumask_or(&p->issued_mask, &p->mask);
     if (p->gathering) {
         g = p->gen_cur;
@@ -289,7 +419,7 @@ static bool luf_flush(struct luf *p, struct task *t, enum luf_reason why)
         complete(p, g);
         return false;
     }
-    u->in_flight = true;
+    u->in_flight = IN_FLIGHT_LUF;
     u->flush_gen = g;
     u->flush_at = sim_now(m->eng);
     u->resume = t->run;
@@ -305,13 +435,22 @@ static bool frame_pending(const struct luf *p, uint16_t g)
 static bool luf_page_alloc(void *priv, struct task *t, uint32_t pfn, sim_time_t *cost_ns)
 {
     struct luf *p = priv;
-    struct frame *f = mem_frame(t->m->mem, pfn);
-    uint16_t g = f->luf_gen;
+    struct machine *m = t->m;
+    struct frame *f = mem_frame(m->mem, pfn);
+    uint16_t g = f->luf_gen, freer = p->freer[pfn];
 
     (void)cost_ns;
     f->luf_gen = 0;
     if (!frame_pending(p, g))
         return false;
+    if (!p->gathering && p->gen_issued == p->gen_done) {
+        stats_add(m->st, p->c_alloc_covered, t->cpu, 1);
+        return false;
+    }
+    if ((freer & ~FREER_KSWAPD) == t->cpu + 1)
+        stats_add(m->st, p->c_alloc_same_cpu, t->cpu, 1);
+    if (freer & FREER_KSWAPD)
+        stats_add(m->st, p->c_alloc_kswapd, t->cpu, 1);
     return luf_flush(p, t, LUF_ALLOC);
 }
 
