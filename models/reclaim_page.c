@@ -148,6 +148,12 @@ sim_time_t reclaim_check(struct task *t, struct reclaim_ctx *rc)
     unsigned young;
 
     rc->state = R_NEXT;
+    /* A zap's mmu_gather holds the folio until its flush (mmu_gather.c):
+     * the refcount freeze in __remove_mapping fails, so it is kept. */
+    if (f->flags & FRAME_GATHERED) {
+        putback(rc, pfn, false);
+        return cost;
+    }
     if (f->flags & FRAME_WRITEBACK) {
         rc->n_writeback++;
         putback(rc, pfn, false);

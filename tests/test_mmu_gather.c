@@ -15,6 +15,7 @@
  * tests/machine_fixture.h. */
 #include "tests/machine_fixture.h"
 
+#include "models/alloc.h"
 #include "models/mmu_gather.h"
 
 #define TA FX_APP_START
@@ -124,6 +125,59 @@ static void test_dontneed_flushes_once_then_frees(void **state)
     /* flush_tlb_batched_pending ran once (one table), nothing pending */
     FX_EQ(fx_spy(e.f)->n[FX_H_BATCHED_PENDING], 1);
     FX_EQ(fx_spy_nth(fx_spy(e.f), FX_H_BATCHED_PENDING, 0)->at, TA);
+    fx_free(e.f);
+}
+
+struct drain_probe {
+    struct env *e;
+    unsigned cpu, n, free_after_drain;
+};
+
+static void drain_then_look(struct fx *f, void *arg)
+{
+    struct drain_probe *dp = arg;
+
+    (void)lru_add_drain(f->m, dp->cpu);
+    for (unsigned i = 0; i < dp->n; i++)
+        dp->free_after_drain += fx_is_free(f, dp->e->p[i]);
+}
+
+/* Pages still in a CPU's LRU-add batch (faulted in, not yet on a list) when
+ * MADV_DONTNEED unmaps them: the gather holds them until its flush, so a
+ * drain of that batch before the flush (cpu 1 entering reclaim) must not
+ * free them; they go on the LRU and the gather frees them after the flush.
+ * (A drain that freed them let cpu 2 read freed pages: hazard checker.) */
+static void test_dontneed_holds_pages_of_an_lru_add_batch(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V, 8 };
+    const sim_time_t flush_at = TA + WALK(8, 8), flushed = flush_at + RT_REMOTE(8 * FX_INVLPG);
+    struct drain_probe dp = { &e, 1, 8, 0 };
+    struct machine *m;
+    unsigned i;
+
+    setup(&e, 0);
+    m = e.f->m;
+    for (unsigned k = 0; k < 8; k++) {
+        e.p[k] = fx_anon_page(e.f, e.A, V + k, 0, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED, false);
+        m->lru_add_buf[(size_t)1 * m->kcfg.lru_add_batch + k] = e.p[k];
+    }
+    m->lru_add_len[1] = 8;
+    fx_fill(e.f, 2, 0, V, 8);
+    i = fx_op_call(e.s, op_zap, &o);
+    fx_probe_at(e.f, flushed - 1, drain_then_look, &dp);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+
+    FX_EQ(dp.free_after_drain, 0);
+    FX_EQ(m->lru_add_len[1], 0);
+    /* freed after the flush (later still by the drain's hold of lru_lock) */
+    assert_true(e.s->ended[i] >= flushed + 8 * C_FREE);
+    for (unsigned k = 0; k < 8; k++) {
+        assert_true(fx_is_free(e.f, e.p[k]));
+        assert_false(mem_frame(m->mem, e.p[k])->flags & FRAME_GATHERED);
+    }
+    FX_EQ(FX_TOTAL(e.f, pgfree), 8);
     fx_free(e.f);
 }
 
@@ -453,6 +507,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dontneed_flushes_once_then_frees),
+        cmocka_unit_test(test_dontneed_holds_pages_of_an_lru_add_batch),
         cmocka_unit_test(test_dontneed_ceiling),
         cmocka_unit_test(test_batched_pending_flushes_mm_at_first_table),
         cmocka_unit_test(test_munmap_ipis_lazy_cpus),
