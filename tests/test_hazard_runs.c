@@ -31,7 +31,7 @@ static const char *const stress[] = {
     "tests/data/good/contract-arm64-8c.yaml",
     MUTANTS,
 };
-#define STRESS_SEEDS 3
+#define STRESS_SEEDS 4
 
 /* Runs path with the --set assignments (NULL-terminated); returns the
  * hazard counts by class and the total. */
@@ -78,23 +78,49 @@ static void test_dirty_race_scenario(void **state)
     assert_true(adversarial > plain);
 }
 
-/* Zero hazards for every policy as specified, over seeds and scenarios. */
+/* Workload parameters of MUTANTS drawn at random (a fixed GLib seed per
+ * point, so a failure reproduces): store share of the writers, speed of the
+ * hot readers, windows of the syscall loops. Fills sets[0..5). */
+static void random_workloads(GRand *r, char sets[5][64])
+{
+    static const unsigned windows[] = { 8, 16, 32, 64, 128 };
+
+    snprintf(sets[0], 64, "workloads.2.write_fraction=%.2f", g_rand_double_range(r, 0.1, 1.0));
+    snprintf(sets[1], 64, "workloads.1.access_ns=%d", g_rand_int_range(r, 20, 400));
+    for (unsigned w = 0; w < 3; w++)
+        snprintf(sets[2 + w], 64, "workloads.%u.window_pages=%u", 4 + w,
+                 windows[g_rand_int_range(r, 0, G_N_ELEMENTS(windows))]);
+}
+
+/* Zero hazards for every policy as specified, over seeds and scenarios
+ * (the mutation scenario with randomized workload parameters too). */
 static void test_policies_are_safe(void **state)
 {
     const struct flush_policy_ops *p = *state;
-    char policy[64], seed[32];
-    const char *sets[] = { policy, seed, "hazards.adversarial=true", NULL };
+    char policy[64], seed[32], random_sets[5][64];
+    const char *sets[] = { policy, seed, "hazards.adversarial=true", NULL, NULL, NULL, NULL,
+                           NULL, NULL };
 
     snprintf(policy, sizeof(policy), "policy.name=%s", p->name);
     for (size_t s = 0; s < G_N_ELEMENTS(stress); s++) {
         for (unsigned k = 1; k <= STRESS_SEEDS; k++) {
+            GRand *r = g_rand_new_with_seed(k);
             uint64_t found;
 
             snprintf(seed, sizeof(seed), "seed=%u", 1000 + 17 * k);
+            if (strcmp(stress[s], MUTANTS) == 0) {
+                random_workloads(r, random_sets);
+                for (unsigned i = 0; i < 5; i++)
+                    sets[3 + i] = random_sets[i];
+            } else {
+                sets[3] = NULL;
+            }
             found = run_counts(stress[s], sets, NULL);
             if (found)
-                fail_msg("%s on %s, seed %u: %" PRIu64 " hazards", p->name, stress[s],
-                         1000 + 17 * k, found);
+                fail_msg("%s on %s, seed %u (%s %s ...): %" PRIu64 " hazards", p->name,
+                         stress[s], 1000 + 17 * k, sets[3] ? sets[3] : "",
+                         sets[4] ? sets[4] : "", found);
+            g_rand_free(r);
         }
     }
 }
