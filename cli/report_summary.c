@@ -202,6 +202,7 @@ static const struct report_file report_files[] = {
     { "interrupts.txt", report_interrupts },
     { "vmstat.txt",     report_vmstat },
     { "perf-stat.csv",  report_perf_csv },
+    { "latency.tsv",    report_latency },
     { "trace.txt",      report_trace },     /* last: only when the run traced */
 };
 #define REPORT_N_FILES G_N_ELEMENTS(report_files)

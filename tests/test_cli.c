@@ -278,7 +278,7 @@ static void test_run_writes_the_result_set(void **state)
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "");
     listing = dir_listing(out);
-    assert_string_equal(listing, "interrupts.txt perf-stat.csv results.json summary.txt "
+    assert_string_equal(listing, "interrupts.txt latency.tsv perf-stat.csv results.json summary.txt "
                                  "timeseries.tsv vmstat.txt");
     g_free(listing);
     result_free(&r);
@@ -297,7 +297,7 @@ static void test_run_writes_the_result_set(void **state)
     assert_string_equal(r.out, summary);
     g_free(summary);
     listing = dir_listing(out);
-    assert_string_equal(listing, "interrupts.txt perf-stat.csv results.json summary.txt "
+    assert_string_equal(listing, "interrupts.txt latency.tsv perf-stat.csv results.json summary.txt "
                                  "timeseries.tsv vmstat.txt");
     g_free(listing);
     result_free(&r);

@@ -31,7 +31,7 @@ static const char *const short_sets[] = {
 #define N_SHORT_SETS (sizeof(short_sets) / sizeof(short_sets[0]))
 
 static const char *const byte_identical[] = {
-    "timeseries.tsv", "interrupts.txt", "vmstat.txt", "perf-stat.csv",
+    "timeseries.tsv", "interrupts.txt", "vmstat.txt", "perf-stat.csv", "latency.tsv",
 };
 
 /* build/tlbsim run DEFAULT_SCENARIO --quiet --out dir [--seed seed]; exit 0. */
