@@ -39,7 +39,7 @@ struct sweep_spec {
     struct cfg_node *root;      /* the spec tree; positions for errors */
     char *path;                 /* as given */
     char *scenario;             /* absolute */
-    char *out_dir;              /* `out:`, or results/sweep-<spec name> */
+    char *out_dir;              /* `out:`, or results/sweeps/<spec name> */
     GPtrArray *axes;            /* struct sweep_axis *, in file order */
     GPtrArray *fixed;           /* char *, `set:` assignments for every point */
     GPtrArray *fixed_at;        /* const struct cfg_node *, parallel to fixed */

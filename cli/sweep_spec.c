@@ -90,7 +90,26 @@ static bool dotted_key_ok(const char *key)
     return true;
 }
 
-/* machine: a path, or {path: P, <machine keys>} as in a scenario's machine:. */
+/* A `set:` mapping of dotted keys to values (the spec's, or a machine's:
+ * scenario keys that go with that machine, such as readers per CPU) appended
+ * to `sets`, and each value's node to `at` when given. */
+static int scenario_sets(GPtrArray *sets, GPtrArray *at, const struct cfg_node *set,
+                         struct cfg_error *err)
+{
+    if (set->kind != CFG_MAP)
+        return cfg_fail(err, set, "'set' must be a mapping of dotted keys to values");
+    for (size_t k = 0; k < set->n; k++) {
+        if (!dotted_key_ok(set->keys[k]))
+            return cfg_fail_key(err, set, k, "'%s' is not a dotted key", set->keys[k]);
+        g_ptr_array_add(sets, assignment(set->keys[k], set->child[k]));
+        if (at)
+            g_ptr_array_add(at, set->child[k]);
+    }
+    return 0;
+}
+
+/* machine: a path, or {path: P, <machine keys>, set: {<scenario keys>}}, the
+ * first two as in a scenario's machine:. */
 static int machine_value(const struct sweep_spec *spec, const struct cfg_node *item,
                          struct sweep_value **out, struct cfg_error *err)
 {
@@ -117,6 +136,11 @@ static int machine_value(const struct sweep_spec *spec, const struct cfg_node *i
 
         if (i == pi)
             continue;
+        if (strcmp(item->keys[i], "set") == 0) {
+            if (scenario_sets(v->sets, NULL, item->child[i], err))
+                goto fail;
+            continue;
+        }
         key = g_strdup_printf("machine.%s", item->keys[i]);
         g_ptr_array_add(v->sets, assignment(key, item->child[i]));
         g_free(key);
@@ -126,6 +150,12 @@ static int machine_value(const struct sweep_spec *spec, const struct cfg_node *i
     g_free(abs);
     *out = v;
     return 0;
+fail:
+    value_free(v);
+    g_free(label);
+    g_free(base);
+    g_free(abs);
+    return -1;
 }
 
 static bool is_integer_text(const char *s)
@@ -276,17 +306,7 @@ static int fixed_parse(struct sweep_spec *spec, struct cfg_error *err)
 {
     struct cfg_node *set = cfg_get(spec->root, "set");
 
-    if (!set)
-        return 0;
-    if (set->kind != CFG_MAP)
-        return cfg_fail(err, set, "'set' must be a mapping of dotted keys to values");
-    for (size_t k = 0; k < set->n; k++) {
-        if (!dotted_key_ok(set->keys[k]))
-            return cfg_fail_key(err, set, k, "'%s' is not a dotted key", set->keys[k]);
-        g_ptr_array_add(spec->fixed, assignment(set->keys[k], set->child[k]));
-        g_ptr_array_add(spec->fixed_at, set->child[k]);
-    }
-    return 0;
+    return set ? scenario_sets(spec->fixed, spec->fixed_at, set, err) : 0;
 }
 
 /* Repeat r runs with seed base + r: `set: {seed: N}`, else the scenario's
@@ -330,8 +350,9 @@ static int spec_parse(struct sweep_spec *spec, struct cfg_error *err)
     if (cfg_check_unknown(root, err))
         return -1;
     base = g_path_get_basename(spec->path);
-    spec->out_dir = out ? g_strdup(out)
-                        : g_strdup_printf("results/sweep-%.*s", (int)strcspn(base, "."), base);
+    if (strrchr(base, '.') && strrchr(base, '.') != base)
+        *strrchr(base, '.') = '\0';     /* policies.yaml -> policies */
+    spec->out_dir = out ? g_strdup(out) : g_strdup_printf("results/sweeps/%s", base);
     g_free(base);
     return 0;
 }
