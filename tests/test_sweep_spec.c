@@ -226,9 +226,9 @@ static void test_bad_specs(void **state)
         { "axes:\n  policy: [[a]]\n", 3, 12, "a policy is a name (see `tlbsim list`)" },
         { "repeats: 0\naxes: {policy: [a]}\n", 2, 10, NULL },
         { "set: [1]\naxes: {policy: [a]}\n", 2, 6, "'set' must be a mapping of dotted keys to values" },
-        { "axes:\n  policy: [a/b, a_b]\n", 2, 1,
+        { "axes:\n  policy: [a/b, a_b]\n", 3, 3,
           "two points would share the directory 'a_b'; make the values differ in [A-Za-z0-9._=+-]" },
-        { "axes:\n  x: {from: 1, to: 100000, step: 1}\n  y: {from: 1, to: 100, step: 1}\n", 2, 1,
+        { "axes:\n  x: {from: 1, to: 1000, step: 1}\n  y: {from: 1, to: 1000, step: 1}\n", 3, 3,
           "the sweep has more than 100000 points" },
     };
     struct fixture *f = *state;
