@@ -8,6 +8,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set key outside right top vertical
 set xtics scale 0
+set bmargin 4
 set logscale y
 set format y "%.0s%c"
 set title "TLB shootdown interrupts received"

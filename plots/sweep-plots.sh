@@ -136,7 +136,7 @@ draw() { # name size extra-vars
 }
 VARS="nseries=$NSER; nmach=$NMACH; rows=$ROWS; cols=$COLS; machs=$(gq "$MACHWORDS")"
 draw ipi-rate "$((COLS * 560 + 200)),$((ROWS * 330 + 60))" "$VARS"
-draw bars "$((NMACH * NSER * 30 + 500)),1000" "ncol=$((NSER + 1))"
+draw bars "$((NMACH * NSER * 30 + 500)),1100" "ncol=$((NSER + 1))"
 draw latency-cdf "$((COLS * 560 + 100)),$((ROWS * 330 + 60))" "$VARS"
 draw cost-cpus "1500,500" "nseries=$NSER"
 draw cpu-time "$((NPTS * 75 + 400)),650" "ncol=9"
