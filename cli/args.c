@@ -3,6 +3,7 @@
  * operand-count checks per command. Values are taken from "--opt=value" or
  * from the next argument; a next argument starting with "--" is not taken
  * as a value (so "--out --quiet" is an error, not a directory).
+ * A short option's value may also follow it directly ("-j2", "-oDIR").
  * Left out: bundled short options ("-qh"), abbreviations of long options. */
 #include "cli/args.h"
 
@@ -99,10 +100,17 @@ static const struct opt_spec *opt_lookup(const char *arg, const char **inline_va
 {
     *inline_value = NULL;
     if (arg[1] != '-') {
-        for (size_t i = 0; i < G_N_ELEMENTS(opt_table); i++)
-            if (opt_table[i].short_name && arg[1] == opt_table[i].short_name &&
-                arg[2] == '\0')
+        /* "-x", or "-xVALUE" for an option with a value ("-j2", as make) */
+        for (size_t i = 0; i < G_N_ELEMENTS(opt_table); i++) {
+            if (!opt_table[i].short_name || arg[1] != opt_table[i].short_name)
+                continue;
+            if (arg[2] == '\0')
                 return &opt_table[i];
+            if (opt_table[i].takes_value) {
+                *inline_value = arg + 2;
+                return &opt_table[i];
+            }
+        }
         return NULL;
     }
     const char *name = arg + 2;

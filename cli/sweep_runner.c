@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "cli/sweep.h"
 #include "sim/atomic_file.h"
@@ -70,11 +73,19 @@ static int point_dir_reset(const char *dir)
     return 0;
 }
 
-/* In the child: stdout to /dev/null, stderr to the point's stderr.txt. */
-static void child_exec(char **argv, int err_fd, const sigset_t *mask)
+/* In the child: stdout to /dev/null, stderr to the point's stderr.txt. On
+ * Linux the run dies with the sweep (SIGTERM when the parent exits, even by
+ * SIGKILL), so a rerun never shares a point directory with an orphan. */
+static void child_exec(char **argv, int err_fd, const sigset_t *mask, pid_t parent)
 {
     int null_fd = open("/dev/null", O_WRONLY);
 
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+        _exit(127);
+#else
+    (void)parent;
+#endif
     sigprocmask(SIG_SETMASK, mask, NULL);
     if (null_fd >= 0)
         dup2(null_fd, STDOUT_FILENO);
@@ -91,7 +102,7 @@ static int spawn(struct runner *r, size_t idx, struct child *slot)
     char *err_path = point_file(r->opts->out_dir, p, "stderr.txt");
     char **argv = sweep_point_argv(r->spec, p, r->opts->exe, dir);
     int err_fd = -1, rc = -1;
-    pid_t pid;
+    pid_t pid, self = getpid();
 
     if (point_dir_reset(dir) == 0)
         err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -100,7 +111,7 @@ static int spawn(struct runner *r, size_t idx, struct child *slot)
     } else if ((pid = fork()) < 0) {
         fprintf(stderr, "tlbsim: error: fork: %s\n", g_strerror(errno));
     } else if (pid == 0) {
-        child_exec(argv, err_fd, &r->old_mask);
+        child_exec(argv, err_fd, &r->old_mask, self);
     } else {
         slot->pid = pid;
         slot->point = idx;
