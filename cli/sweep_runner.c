@@ -116,7 +116,7 @@ static int spawn(struct runner *r, size_t idx, struct child *slot)
         slot->pid = pid;
         slot->point = idx;
         slot->start_s = sweep_now_s();
-        r->running++;
+        r->pr.running = ++r->running;
         rc = 0;
     }
     if (err_fd >= 0)
@@ -144,6 +144,7 @@ static void finish(struct runner *r, struct child *c, int status)
         ok = false;
     }
     r->running--;
+    r->pr.running = r->running;
     sweep_progress_point(&r->pr, p->name, ok, sweep_now_s() - c->start_s);
     if (!ok)
         g_ptr_array_add(r->failed, g_strdup(p->name));
@@ -215,7 +216,6 @@ static int run_loop(struct runner *r, const sigset_t *wait_set)
                                 g_strdup(((struct sweep_point *)r->points->pdata[idx])->name));
             }
         }
-        r->pr.running = r->running;
         if (r->running == 0 && next >= r->points->len)
             return 0;
         if (reap(r))
