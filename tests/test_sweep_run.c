@@ -149,6 +149,74 @@ static GPtrArray *point_dirs(const char *out_dir, unsigned *done)
     return names;
 }
 
+/* The cell of `column` in the TSV row of `point`. */
+static char *tsv_cell(const char *tsv, const char *point, const char *column)
+{
+    char **lines = g_strsplit(tsv, "\n", -1), **head = g_strsplit(lines[0], "\t", -1);
+    char *cell = NULL;
+
+    for (char **l = lines + 1; *l && **l && !cell; l++) {
+        char **cells = g_strsplit(*l, "\t", -1);
+
+        for (guint c = 0; strcmp(cells[0], point) == 0 && head[c] && cells[c]; c++)
+            if (strcmp(head[c], column) == 0)
+                cell = g_strdup(cells[c]);
+        g_strfreev(cells);
+    }
+    g_strfreev(head);
+    g_strfreev(lines);
+    if (!cell)
+        fail_msg("no %s for %s", column, point);
+    return cell;
+}
+
+/* A counter's total in a point's vmstat.txt ("name value" lines). */
+static double vmstat(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, "vmstat.txt", NULL);
+    char *text = slurp(path);
+    char **lines = g_strsplit(text, "\n", -1);
+    size_t len = strlen(name);
+    double v = -1;
+
+    for (char **l = lines; *l; l++)
+        if (strncmp(*l, name, len) == 0 && (*l)[len] == ' ')
+            v = g_ascii_strtod(*l + len + 1, NULL);
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+    if (v < 0)
+        fail_msg("no %s in %s/vmstat.txt", name, dir);
+    return v;
+}
+
+/* The row's values against the point's own files: identity columns, a rate
+ * (total / 3 ms window) and a CPU share (ns / (8 CPUs x 3 ms)). */
+static void check_row(const char *out, const char *tsv, const char *point)
+{
+    static const char *const same[][2] = {
+        { "policy", "batch_full" }, { "kernel.lru_add_batch", "31" }, { "ncpus", "8" },
+        { "nsockets", "1" }, { "nnodes", "1" }, { "seed", "1" }, { "repeat", "0" },
+        { "duration_ms", "3.000" },
+    };
+    char *dir = g_build_filename(out, point, NULL), *cell;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(same); i++) {
+        cell = tsv_cell(tsv, point, same[i][0]);
+        assert_string_equal(cell, same[i][1]);
+        g_free(cell);
+    }
+    cell = tsv_cell(tsv, point, "interrupts_per_s");
+    assert_true(vmstat(dir, "interrupts") > 0);
+    assert_float_equal(g_ascii_strtod(cell, NULL), vmstat(dir, "interrupts") / 0.003, 0.051);
+    g_free(cell);
+    cell = tsv_cell(tsv, point, "cpu_app_pct");
+    assert_float_equal(g_ascii_strtod(cell, NULL),
+                       100.0 * vmstat(dir, "cpu_time_app_ns") / (8 * 3e6), 0.0005);
+    g_free(cell);
+    g_free(dir);
+}
+
 static void test_run_and_resume(void **state)
 {
     struct fixture *f = *state;
@@ -159,7 +227,7 @@ static void test_run_and_resume(void **state)
     char *marker0 = path_in(f, "a", p0, SWEEP_DONE_MARKER), *marker2 = path_in(f, "a", p2, SWEEP_DONE_MARKER);
     char *junk = path_in(f, "a", p0, "summary.txt.tmp.999");
     struct result r = run_tlbsim("sweep", f->spec, "--out", out, "-j", "2", NULL);
-    char *keep[3];
+    char *keep[3], *tsv, *text;
     unsigned done;
     GPtrArray *dirs;
 
@@ -172,6 +240,11 @@ static void test_run_and_resume(void **state)
     assert_string_equal(dirs->pdata[0], "batch_full__kernel.lru_add_batch=14");
     g_ptr_array_free(dirs, TRUE);
     assert_tsv_matches(f->spec, out, N_POINTS);
+    tsv = g_build_filename(out, SWEEP_TSV, NULL);
+    text = slurp(tsv);
+    check_row(out, text, "batch_full__kernel.lru_add_batch=31");
+    g_free(text);
+    g_free(tsv);
 
     /* a deleted marker: only that point runs again (a point that runs
      * starts from an empty directory, so only its extra file goes) */
