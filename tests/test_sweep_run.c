@@ -124,6 +124,11 @@ static void assert_tsv_matches(const char *spec, const char *out_dir, long want_
     g_free(tsv_path);
 }
 
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The point directories (sorted) and how many have the marker. */
 static GPtrArray *point_dirs(const char *out_dir, unsigned *done)
 {
@@ -145,7 +150,7 @@ static GPtrArray *point_dirs(const char *out_dir, unsigned *done)
     }
     if (d)
         g_dir_close(d);
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, cmp_names);
     return names;
 }
 
