@@ -87,11 +87,13 @@ lint:
 bench: prereq $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
+# The example sweep (configs/sweeps/policies.yaml) into results/sweeps/policies/,
+# then its charts into plots/out/. Finished points are reused.
 plots: all
-	@sh scripts/plots.sh
+	@sh plots/sweep-and-plot.sh configs/sweeps/policies.yaml results/sweeps/policies plots/out
 
 sweep: all
-	@sh scripts/sweep.sh
+	$(BUILD)/tlbsim sweep configs/sweeps/policies.yaml
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlbsim

@@ -3,6 +3,7 @@
  * operand-count checks per command. Values are taken from "--opt=value" or
  * from the next argument; a next argument starting with "--" is not taken
  * as a value (so "--out --quiet" is an error, not a directory).
+ * A short option's value may also follow it directly ("-j2", "-oDIR").
  * Left out: bundled short options ("-qh"), abbreviations of long options. */
 #include "cli/args.h"
 
@@ -13,9 +14,13 @@
 
 #define CMD_BIT(c) (1u << (c))
 #define ALL_CMDS (CMD_BIT(ARGS_CMD_NONE) | CMD_BIT(ARGS_CMD_RUN) | \
-                  CMD_BIT(ARGS_CMD_CHECK) | CMD_BIT(ARGS_CMD_LIST))
+                  CMD_BIT(ARGS_CMD_CHECK) | CMD_BIT(ARGS_CMD_LIST) | CMD_BIT(ARGS_CMD_SWEEP))
+#define SWEEP CMD_BIT(ARGS_CMD_SWEEP)
 
-enum opt_id { OPT_HELP, OPT_VERSION, OPT_SEED, OPT_SET, OPT_OUT, OPT_QUIET };
+enum opt_id {
+    OPT_HELP, OPT_VERSION, OPT_SEED, OPT_SET, OPT_OUT, OPT_QUIET,
+    OPT_JOBS, OPT_EMIT_JOBS, OPT_MERGE, OPT_ONLY, OPT_DRY_RUN,
+};
 
 struct opt_spec {
     const char *name;         /* long name without "--" */
@@ -30,11 +35,16 @@ static const struct opt_spec opt_table[] = {
     { "version", 'V', false, ALL_CMDS,               OPT_VERSION },
     { "seed",    0,   true,  CMD_BIT(ARGS_CMD_RUN),  OPT_SEED },
     { "set",     0,   true,  CMD_BIT(ARGS_CMD_RUN),  OPT_SET },
-    { "out",     'o', true,  CMD_BIT(ARGS_CMD_RUN),  OPT_OUT },
+    { "out",     'o', true,  CMD_BIT(ARGS_CMD_RUN) | SWEEP, OPT_OUT },
     { "quiet",   'q', false, CMD_BIT(ARGS_CMD_RUN),  OPT_QUIET },
+    { "jobs",    'j', true,  SWEEP, OPT_JOBS },
+    { "emit-jobs", 0, true,  SWEEP, OPT_EMIT_JOBS },
+    { "merge",   0,   true,  SWEEP, OPT_MERGE },
+    { "only",    0,   true,  SWEEP, OPT_ONLY },
+    { "dry-run", 'n', false, SWEEP, OPT_DRY_RUN },
 };
 
-static const char *const cmd_names[] = { "", "run", "check", "list" };
+static const char *const cmd_names[] = { "", "run", "check", "list", "sweep" };
 
 const char *args_cmd_name(enum args_cmd cmd)
 {
@@ -74,16 +84,33 @@ int args_parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
+static int args_sweep_jobs(struct args *a, const char *value, char *err, size_t errlen)
+{
+    uint64_t n;
+
+    if (args_parse_u64(value, &n) != 0 || n == 0 || n > 4096)
+        return args_fail(err, errlen, "invalid --jobs '%s': expected 1 to 4096", value);
+    a->jobs = (unsigned)n;
+    return 0;
+}
+
 /* Finds the option written as `arg` ("--name", "--name=value" or "-x").
  * *inline_value gets the text after '=' or NULL. */
 static const struct opt_spec *opt_lookup(const char *arg, const char **inline_value)
 {
     *inline_value = NULL;
     if (arg[1] != '-') {
-        for (size_t i = 0; i < G_N_ELEMENTS(opt_table); i++)
-            if (opt_table[i].short_name && arg[1] == opt_table[i].short_name &&
-                arg[2] == '\0')
+        /* "-x", or "-xVALUE" for an option with a value ("-j2", as make) */
+        for (size_t i = 0; i < G_N_ELEMENTS(opt_table); i++) {
+            if (!opt_table[i].short_name || arg[1] != opt_table[i].short_name)
+                continue;
+            if (arg[2] == '\0')
                 return &opt_table[i];
+            if (opt_table[i].takes_value) {
+                *inline_value = arg + 2;
+                return &opt_table[i];
+            }
+        }
         return NULL;
     }
     const char *name = arg + 2;
@@ -130,6 +157,19 @@ static int opt_apply(struct args *a, const struct opt_spec *o, const char *value
     case OPT_QUIET:
         a->quiet = true;
         return 0;
+    case OPT_JOBS:
+        return args_sweep_jobs(a, value, err, errlen);
+    case OPT_EMIT_JOBS:
+    case OPT_MERGE:
+    case OPT_ONLY:
+        if (!*value)
+            return args_fail(err, errlen, "--%s needs a non-empty value", o->name);
+        *(o->id == OPT_EMIT_JOBS ? &a->emit_jobs : o->id == OPT_MERGE ? &a->merge_dir
+                                                                     : &a->only) = value;
+        return 0;
+    case OPT_DRY_RUN:
+        a->dry_run = true;
+        return 0;
     }
     return 0;
 }
@@ -174,6 +214,18 @@ static int check_operands(const struct args *a, char *err, size_t errlen)
         if (a->n_files > 0)
             return args_fail(err, errlen, "list: unexpected argument '%s'", a->files[0]);
         return 0;
+    case ARGS_CMD_SWEEP:
+        if (a->n_files != 1)
+            return args_fail(err, errlen, a->n_files ? "sweep: unexpected argument '%s'"
+                                                     : "sweep: missing spec file%s",
+                             a->n_files ? a->files[1] : "");
+        if (!!a->emit_jobs + !!a->merge_dir + !!a->only + a->dry_run > 1)
+            return args_fail(err, errlen, "sweep: --emit-jobs, --merge, --only and "
+                             "--dry-run exclude each other");
+        if (a->merge_dir && a->out_dir)
+            return args_fail(err, errlen, "sweep: --merge DIR is the output directory; "
+                             "drop --out");
+        return 0;
     case ARGS_CMD_NONE:
         break;
     }
@@ -197,6 +249,7 @@ int args_parse(int argc, char *const argv[], struct args *a, char *err, size_t e
     int i = 1, rc;
 
     memset(a, 0, sizeof(*a));
+    a->argv0 = argc > 0 ? argv[0] : "tlbsim";
     a->files = g_new0(const char *, argc > 0 ? (size_t)argc : 1);
     a->sets = g_new0(const char *, argc > 0 ? (size_t)argc : 1);
     if (argc < 2)
@@ -239,6 +292,7 @@ static const char help_main[] =
     "  run SCENARIO.yaml   run a scenario and write its results\n"
     "  check FILE.yaml...  validate machine or scenario files\n"
     "  list                list the shipped machines\n"
+    "  sweep SPEC.yaml     run every point of a sweep spec, write sweep.tsv\n"
     "\n"
     "Options:\n"
     "  -h, --help          show this help (or a command's: tlbsim run --help)\n"
@@ -280,9 +334,31 @@ static const char help_list[] =
     "  -h, --help      show this help\n"
     "  -V, --version   show the version\n";
 
+static const char help_sweep[] =
+    "Usage: tlbsim sweep SPEC.yaml [-j N] [--out DIR] [--dry-run]\n"
+    "       tlbsim sweep SPEC.yaml [--out DIR] --emit-jobs FILE\n"
+    "       tlbsim sweep SPEC.yaml --merge DIR\n"
+    "Run every point of a sweep spec (configs/README.md, \"Sweep specs\") as its own\n"
+    "`tlbsim run` into DIR/<point>/, and write DIR/sweep.tsv, one row per finished\n"
+    "point. Finished points are skipped: an interrupted sweep resumes.\n"
+    "\n"
+    "Options:\n"
+    "  -j, --jobs N          points run at once (default: online CPUs)\n"
+    "  -o, --out DIR         output directory (default: the spec's out:)\n"
+    "  -n, --dry-run         list the points and their commands; run nothing\n"
+    "      --emit-jobs FILE  write one shell command per point (GNU parallel,\n"
+    "                        SLURM array) instead of running them\n"
+    "      --only POINT      run this one point (what --emit-jobs lines do)\n"
+    "      --merge DIR       build DIR/sweep.tsv from the points finished in DIR\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 all points done, 1 a point failed (or is missing, --merge),\n"
+    "2 bad spec or options, 130/143 interrupted.\n";
+
 void args_print_help(FILE *out, enum args_cmd cmd)
 {
-    static const char *const text[] = { help_main, help_run, help_check, help_list };
+    static const char *const text[] = { help_main, help_run, help_check, help_list,
+                                        help_sweep };
 
     fputs(text[cmd], out);
 }

@@ -12,7 +12,7 @@
 
 #define TLBSIM_VERSION "0.1.0"
 
-enum args_cmd { ARGS_CMD_NONE, ARGS_CMD_RUN, ARGS_CMD_CHECK, ARGS_CMD_LIST };
+enum args_cmd { ARGS_CMD_NONE, ARGS_CMD_RUN, ARGS_CMD_CHECK, ARGS_CMD_LIST, ARGS_CMD_SWEEP };
 
 /* What main should do: run the command, or print help / the version. */
 enum args_action { ARGS_ACT_COMMAND, ARGS_ACT_HELP, ARGS_ACT_VERSION };
@@ -26,8 +26,14 @@ struct args {
     size_t n_sets;
     bool has_seed;
     uint64_t seed;
-    const char *out_dir;        /* run: --out, NULL for the default */
+    const char *out_dir;        /* run, sweep: --out, NULL for the default */
     bool quiet;                 /* run: --quiet */
+    const char *argv0;          /* the program as invoked */
+    unsigned jobs;              /* sweep: -j N, 0 for one per online CPU */
+    const char *emit_jobs;      /* sweep: --emit-jobs FILE */
+    const char *merge_dir;      /* sweep: --merge DIR */
+    const char *only;           /* sweep: --only POINT */
+    bool dry_run;               /* sweep: --dry-run */
 };
 
 /* Parses argv (argv[0] is the program). Strings point into argv. Returns 0,
@@ -40,7 +46,7 @@ void args_free(struct args *a);
 /* A decimal u64: digits only, no sign, no spaces, no overflow. */
 int args_parse_u64(const char *text, uint64_t *out);
 
-/* "run", "check", "list"; "" for ARGS_CMD_NONE. */
+/* "run", "check", "list", "sweep"; "" for ARGS_CMD_NONE. */
 const char *args_cmd_name(enum args_cmd cmd);
 /* The --help text of a command (or of the program for ARGS_CMD_NONE). */
 void args_print_help(FILE *out, enum args_cmd cmd);

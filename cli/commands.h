@@ -10,5 +10,6 @@ enum tlbsim_exit { TLBSIM_EXIT_OK = 0, TLBSIM_EXIT_FAIL = 1, TLBSIM_EXIT_USAGE =
 int cmd_run(const struct args *a);
 int cmd_check(const struct args *a);
 int cmd_list(const struct args *a);
+int cmd_sweep(const struct args *a);
 
 #endif

@@ -14,6 +14,8 @@ static int dispatch(const struct args *a)
         return cmd_check(a);
     case ARGS_CMD_LIST:
         return cmd_list(a);
+    case ARGS_CMD_SWEEP:
+        return cmd_sweep(a);
     case ARGS_CMD_NONE:
         break;
     }

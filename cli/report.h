@@ -1,6 +1,7 @@
 /* Writers that turn a run_output into the result files of `tlbsim run`:
- * summary.txt, results.json, timeseries.tsv, interrupts.txt, vmstat.txt and
- * perf-stat.csv, hazards.txt, and trace.txt when the scenario asks for it. File names and layouts are a contract (scripts, plots and
+ * summary.txt, results.json, timeseries.tsv, interrupts.txt, vmstat.txt,
+ * perf-stat.csv, latency.tsv and hazards.txt, and trace.txt when the
+ * scenario asks for it. File names and layouts are a contract (scripts, plots and
  * checks rely on them). Every formatter builds its text in memory, so equal
  * inputs give byte-identical files (wall time aside). */
 #ifndef CLI_REPORT_H
@@ -31,6 +32,8 @@ void report_perf_csv(const struct run_output *out, GString *s);
  * closes summary.txt. */
 void report_hazards(const struct run_output *out, GString *s);
 void report_hazard_section(const struct run_output *out, GString *s);
+/* latency.tsv: histogram buckets, "name lo_ns hi_ns count cdf" per line. */
+void report_latency(const struct run_output *out, GString *s);
 /* trace.txt: the run's tlb_flush events in ftrace text (only when traced). */
 void report_trace(const struct run_output *out, GString *s);
 

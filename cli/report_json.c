@@ -2,7 +2,7 @@
  * order and counters in registration order, so equal inputs give
  * byte-identical files apart from "wall_time_s". Layout:
  *   {"tlbsim_version", "scenario", "scenario_path", "machine",
- *    "machine_summary", "arch", "n_cpus", "n_nodes", "policy", "seed",
+ *    "machine_summary", "arch", "n_cpus", "n_nodes", "n_sockets", "policy", "seed",
  *    "sim_time_ns", "warmup_ns", "duration_ns", "wall_time_s", "events",
  *    "counters": {name: total},
  *    "per_cpu": {name: [per-CPU values]}  (counters with a non-zero CPU value),
@@ -41,6 +41,7 @@ static void json_metadata(struct json_writer *w, const struct run_output *out)
     json_str(w, "arch", out->arch);
     json_u64(w, "n_cpus", out->n_cpus);
     json_u64(w, "n_nodes", out->n_nodes);
+    json_u64(w, "n_sockets", out->n_sockets);
     json_str(w, "policy", out->policy_name);
     json_u64(w, "seed", out->seed);
     json_u64(w, "sim_time_ns", out->sim_time_ns);

@@ -186,6 +186,7 @@ static const struct report_file report_files[] = {
     { "interrupts.txt", report_interrupts },
     { "vmstat.txt",     report_vmstat },
     { "perf-stat.csv",  report_perf_csv },
+    { "latency.tsv",    report_latency },
     { "hazards.txt",    report_hazards },
     { "trace.txt",      report_trace },     /* last: only when the run traced */
 };

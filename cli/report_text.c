@@ -11,6 +11,8 @@
  *    are printed as the model reports them (CAL includes TLB, as mainline).
  *  - vmstat.txt: /proc/vmstat "name value" lines.
  *  - perf-stat.csv: `perf stat -x,` lines for the TLB events.
+ *  - latency.tsv: every histogram's log2 buckets with the cumulative share,
+ *    from the first to the last non-empty bucket (the latency CDF plot).
  * Times use integer arithmetic so the text never depends on float rounding. */
 #include "cli/report.h"
 
@@ -163,6 +165,44 @@ void report_vmstat(const struct run_output *out, GString *s)
     for (size_t id = 0; id < stats_n_counters(st); id++)
         g_string_append_printf(s, "%s %" PRIu64 "\n", stats_counter_name(st, (stats_id)id),
                                stats_total(st, (stats_id)id));
+}
+
+/* ---- latency.tsv ---- */
+
+/* Bucket b holds [lo, hi): bucket 0 the value 0, bucket b >= 1 [2^(b-1), 2^b)
+ * (sim/stats.h); hi of the last bucket is 2^64, printed as its exact text. */
+static void latency_rows(const char *name, const struct stats_hist *h, GString *s)
+{
+    unsigned first = STATS_HIST_BUCKETS, last = 0;
+    uint64_t cum = 0;
+
+    for (unsigned b = 0; b < STATS_HIST_BUCKETS; b++) {
+        if (!h->bucket[b])
+            continue;
+        if (first == STATS_HIST_BUCKETS)
+            first = b;
+        last = b;
+    }
+    for (unsigned b = first; b <= last && h->count; b++) {
+        uint64_t lo = b == 0 ? 0 : UINT64_C(1) << (b - 1);
+
+        cum += h->bucket[b];
+        g_string_append_printf(s, "%s\t%" PRIu64 "\t", name, lo);
+        if (b < 64)
+            g_string_append_printf(s, "%" PRIu64, b == 0 ? 1 : UINT64_C(1) << b);
+        else
+            g_string_append(s, "18446744073709551616");
+        g_string_append_printf(s, "\t%" PRIu64 "\t%.6f\n", h->bucket[b],
+                               (double)cum / (double)h->count);
+    }
+}
+
+void report_latency(const struct run_output *out, GString *s)
+{
+    g_string_append(s, "# histogram\tlo_ns\thi_ns\tcount\tcdf\n");
+    for (size_t i = 0; i < stats_n_hists(out->st); i++)
+        latency_rows(stats_hist_name(out->st, (stats_id)i),
+                     stats_hist_get(out->st, (stats_id)i), s);
 }
 
 /* ---- perf-stat.csv ---- */

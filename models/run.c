@@ -85,6 +85,7 @@ static void fill_meta(struct scenario *sc, struct run_output *out)
     out->seed = sc->seed;
     out->n_cpus = sc->mcfg->n_cpus;
     out->n_nodes = sc->mcfg->n_nodes;
+    out->n_sockets = sc->mcfg->sockets;
     out->warmup_ns = sc->warmup_ns;
     out->duration_ns = sc->duration_ns;
 }

@@ -40,7 +40,7 @@ struct run_output {
     char *scenario_name, *scenario_path, *machine_name, *machine_summary;
     char *policy_name, *arch;
     uint64_t seed;
-    unsigned n_cpus, n_nodes;
+    unsigned n_cpus, n_nodes, n_sockets;
     sim_time_t warmup_ns, duration_ns;   /* measured window: [warmup, warmup+duration) */
     sim_time_t sim_time_ns;              /* clock at the end */
     double wall_time_s;

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages tlbsim needs, only when pkg-config (or gnuplot)
-# says something is missing. Uses sudo when not root. Safe to run repeatedly.
+# Installs the Debian packages tlbsim needs, only when pkg-config (or gnuplot,
+# or GNU parallel) says something is missing. Uses sudo when not root. Safe to run repeatedly.
 set -eu
 missing=""
 command -v cc >/dev/null 2>&1 || missing="$missing build-essential"
@@ -13,6 +13,8 @@ else
     pkg-config --exists cmocka || missing="$missing libcmocka-dev"
 fi
 command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
+# GNU parallel: runs `tlbsim sweep --emit-jobs` lines (and its test).
+command -v parallel >/dev/null 2>&1 || missing="$missing parallel"
 [ -z "$missing" ] && exit 0
 # clang is used by the sanitizer build (make asan); install it alongside.
 command -v clang >/dev/null 2>&1 || missing="$missing clang"

@@ -218,6 +218,37 @@ static int step_fail(const struct setter *s, const struct cfg_node *node,
                        seg);
 }
 
+/* A value written as a YAML flow collection ("[...]" or "{...}") replaces
+ * a sequence or mapping whole (so `--set machine.nodes=[{...}, {...}]` can
+ * change how many nodes there are); positions inside it are reported as
+ * "--set key.path:1:<col>". Anything else is a scalar. */
+static int new_value(const struct setter *s, const struct cfg_node *old, const char *seg,
+                     struct cfg_node **node)
+{
+    static const char *const kinds[] = { "scalar", "mapping", "sequence" };
+    bool flow = s->value[0] == '[' || s->value[0] == '{';
+
+    *node = NULL;
+    if (flow) {
+        if (cfg_load_string(s->origin, s->value, node, s->err))
+            return -1;
+        if (!old || old->kind == (*node)->kind)
+            return 0;
+        cfg_free(*node);
+        *node = NULL;
+        return cfg_fail_at(s->err, s->origin, 0, 0, "'%s' is a %s; the value is a %s", seg,
+                           kinds[old->kind], s->value[0] == '[' ? "sequence" : "mapping");
+    }
+    if (old && old->kind != CFG_SCALAR)
+        return cfg_fail_at(s->err, s->origin, 0, 0, "'%s' is a %s; set one of its %s, "
+                           "or all of it as %s", seg,
+                           old->kind == CFG_MAP ? "mapping" : "sequence",
+                           old->kind == CFG_MAP ? "keys" : "items",
+                           old->kind == CFG_MAP ? "{k: v, ...}" : "[a, b, ...]");
+    *node = cfg_scalar_new(s->value, s->origin, 0, 0);
+    return *node ? 0 : cfg_fail_at(s->err, s->origin, 0, 0, "out of memory");
+}
+
 static int set_last(const struct setter *s, struct cfg_node *parent, const char *seg,
                     size_t plen)
 {
@@ -226,13 +257,8 @@ static int set_last(const struct setter *s, struct cfg_node *parent, const char 
 
     if (!old && parent->kind != CFG_MAP)
         return step_fail(s, parent, seg, plen);
-    if (old && old->kind != CFG_SCALAR)
-        return cfg_fail_at(s->err, s->origin, 0, 0, "'%s' is a %s; set one of its %s", seg,
-                           old->kind == CFG_MAP ? "mapping" : "sequence",
-                           old->kind == CFG_MAP ? "keys" : "items");
-    node = cfg_scalar_new(s->value, s->origin, 0, 0);
-    if (!node)
-        return cfg_fail_at(s->err, s->origin, 0, 0, "out of memory");
+    if (new_value(s, old, seg, &node))
+        return -1;
     if (!old) {
         if (cfg_map_add(parent, seg, 0, 0, node) == 0)
             return 0;

@@ -207,6 +207,49 @@ static void test_double_dash_ends_options(void **state)
     args_free(&a);
 }
 
+static void test_sweep_options(void **state)
+{
+    struct args a;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(PARSE(&a, err, "sweep", "s.yaml"), 0);
+    assert_int_equal(a.cmd, ARGS_CMD_SWEEP);
+    assert_int_equal(a.jobs, 0);
+    assert_string_equal(a.argv0, "tlbsim");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep", "-j2", "s.yaml", "-o", "d", "--dry-run"), 0);
+    assert_int_equal(a.jobs, 2);
+    assert_string_equal(a.out_dir, "d");
+    assert_true(a.dry_run);
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep", "s.yaml", "--jobs=16", "--emit-jobs", "j.txt"), 0);
+    assert_int_equal(a.jobs, 16);
+    assert_string_equal(a.emit_jobs, "j.txt");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep", "s.yaml", "--merge", "m", "--only", "p"), -1);
+    assert_string_equal(err, "sweep: --emit-jobs, --merge, --only and --dry-run exclude each other");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep", "s.yaml", "--merge", "m", "-o", "o"), -1);
+    assert_string_equal(err, "sweep: --merge DIR is the output directory; drop --out");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep", "s.yaml", "-j", "0"), -1);
+    assert_string_equal(err, "invalid --jobs '0': expected 1 to 4096");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep"), -1);
+    assert_string_equal(err, "sweep: missing spec file");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "sweep", "a.yaml", "b.yaml"), -1);
+    assert_string_equal(err, "sweep: unexpected argument 'b.yaml'");
+    args_free(&a);
+    /* sweep options belong to sweep; -q takes no attached value */
+    assert_int_equal(PARSE(&a, err, "run", "s.yaml", "-j2"), -1);
+    assert_string_equal(err, "unknown option '-j2' for 'run'");
+    args_free(&a);
+    assert_int_equal(PARSE(&a, err, "run", "s.yaml", "-qh"), -1);
+    args_free(&a);
+}
+
 static void test_help_and_version(void **state)
 {
     struct args a;
@@ -253,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_unknown_option_and_command),
         cmocka_unit_test(test_operand_counts),
         cmocka_unit_test(test_double_dash_ends_options),
+        cmocka_unit_test(test_sweep_options),
         cmocka_unit_test(test_help_and_version),
     };
 

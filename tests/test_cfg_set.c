@@ -117,9 +117,9 @@ static void test_errors(void **state)
     set_ok(root, "machine.tlb.a.b=2");
     assert_string_equal(cfg_path(root, "machine.tlb.a.b")->value, "2");
     set_bad(root, "machine.tlb=1", "--set machine.tlb",
-            "'tlb' is a mapping; set one of its keys");
+            "'tlb' is a mapping; set one of its keys, or all of it as {k: v, ...}");
     set_bad(root, "workloads=1", "--set workloads",
-            "'workloads' is a sequence; set one of its items");
+            "'workloads' is a sequence; set one of its items, or all of it as [a, b, ...]");
     set_bad(root, "workloads.2.rate=1", "--set workloads.2.rate",
             "no item '2' in 'workloads' (a sequence of 2 items)");
     set_bad(root, "workloads.2=1", "--set workloads.2",
@@ -129,6 +129,32 @@ static void test_errors(void **state)
     set_bad(root, "machine.sockets.x=1", "--set machine.sockets.x",
             "'machine.sockets' is a scalar; it has no 'x'");
     assert_string_equal(cfg_path(root, "machine.sockets")->value, "2");
+}
+
+/* A flow collection replaces a sequence or mapping whole (another length
+ * is fine); a kind mismatch and a syntax error inside it are errors. */
+static void test_flow_value(void **state)
+{
+    struct cfg_node *root = *state;
+    struct cfg_error err;
+
+    set_ok(root, "workloads=[{name: c, rate: 7}]");
+    assert_int_equal(cfg_path(root, "workloads")->n, 1);
+    assert_string_equal(cfg_path(root, "workloads.0.rate")->value, "7");
+    assert_string_equal(cfg_path(root, "workloads.0.rate")->file, "--set workloads");
+    set_ok(root, "machine.tlb={ways: 8}");
+    assert_int_equal(cfg_path(root, "machine.tlb")->n, 1);
+    assert_string_equal(cfg_path(root, "machine.tlb.ways")->value, "8");
+    set_ok(root, "machine.extra=[1, 2, 3]");
+    assert_int_equal(cfg_path(root, "machine.extra")->n, 3);
+    set_bad(root, "machine.tlb=[1]", "--set machine.tlb",
+            "'tlb' is a mapping; the value is a sequence");
+    set_bad(root, "machine.sockets=[1]", "--set machine.sockets",
+            "'sockets' is a scalar; the value is a sequence");
+    assert_int_equal(cfg_set_override(root, "workloads=[{name: c", &err), -1);
+    assert_string_equal(err.file, "--set workloads");
+    assert_true(err.line >= 1);   /* libyaml marks where it gave up */
+    assert_int_equal(cfg_path(root, "workloads")->n, 1);
 }
 
 static void test_merge(void **state)
@@ -202,6 +228,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone, setup, teardown),

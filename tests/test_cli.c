@@ -21,45 +21,7 @@
 #define GOOD_MACHINE "configs/machines/x86-1s-8c.yaml"
 #define BAD_SCENARIO "tests/data/bad/scenario/unknown-top-key.yaml"
 #define BAD_MACHINE "tests/data/bad/machine/unknown-key.yaml"
-
-struct result {
-    int status;          /* exit status; -1 when killed by a signal */
-    char *out, *err;
-};
-
-static void result_free(struct result *r)
-{
-    g_free(r->out);
-    g_free(r->err);
-}
-
-/* Runs TLBSIM with the NULL-terminated arguments. */
-static struct result run_tlbsim(const char *arg0, ...)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    struct result r = { 0 };
-    GError *gerr = NULL;
-    int wait_status = 0;
-    va_list ap;
-
-    g_ptr_array_add(argv, (gpointer)TLBSIM);
-    va_start(ap, arg0);
-    for (const char *a = arg0; a; a = va_arg(ap, const char *))
-        g_ptr_array_add(argv, (gpointer)a);
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out,
-                      &r.err, &wait_status, &gerr))
-        fail_msg("cannot run %s: %s (build it with make first)", TLBSIM, gerr->message);
-    g_ptr_array_free(argv, TRUE);
-    if (WIFEXITED(wait_status)) {
-        r.status = WEXITSTATUS(wait_status);
-    } else {
-        r.status = -1;
-        print_error("%s died (wait status %d); stderr:\n%s", TLBSIM, wait_status, r.err);
-    }
-    return r;
-}
+#include "tests/cli_run.h"
 
 static size_t count_lines(const char *s)
 {
@@ -278,8 +240,8 @@ static void test_run_writes_the_result_set(void **state)
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "");
     listing = dir_listing(out);
-    assert_string_equal(listing, "hazards.txt interrupts.txt perf-stat.csv results.json "
-                                 "summary.txt timeseries.tsv vmstat.txt");
+    assert_string_equal(listing, "hazards.txt interrupts.txt latency.tsv perf-stat.csv "
+                                 "results.json summary.txt timeseries.tsv vmstat.txt");
     g_free(listing);
     result_free(&r);
 
@@ -297,8 +259,8 @@ static void test_run_writes_the_result_set(void **state)
     assert_string_equal(r.out, summary);
     g_free(summary);
     listing = dir_listing(out);
-    assert_string_equal(listing, "hazards.txt interrupts.txt perf-stat.csv results.json "
-                                 "summary.txt timeseries.tsv vmstat.txt");
+    assert_string_equal(listing, "hazards.txt interrupts.txt latency.tsv perf-stat.csv "
+                                 "results.json summary.txt timeseries.tsv vmstat.txt");
     g_free(listing);
     result_free(&r);
 

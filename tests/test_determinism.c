@@ -32,6 +32,7 @@ static const char *const short_sets[] = {
 
 static const char *const byte_identical[] = {
     "timeseries.tsv", "interrupts.txt", "vmstat.txt", "perf-stat.csv", "hazards.txt",
+    "latency.tsv",
 };
 
 /* build/tlbsim run DEFAULT_SCENARIO --quiet --out dir [--seed seed]; exit 0. */

@@ -22,7 +22,7 @@
 #define N_CPUS 4
 static const char *const result_files[] = {
     "summary.txt", "results.json", "timeseries.tsv",
-    "interrupts.txt", "vmstat.txt", "perf-stat.csv", "hazards.txt",
+    "interrupts.txt", "vmstat.txt", "perf-stat.csv", "hazards.txt", "latency.tsv",
 };
 #define N_FILES (sizeof(result_files) / sizeof(result_files[0]))
 
@@ -235,6 +235,12 @@ static void test_text_files(void **state)
         { "timeseries.tsv", "# time_ms\tipi_received\tapp_accesses\n"
                             "0.000\t10000.0\t2000000.0\n1.000\t6000.0\t500000.0\n" },
         { "perf-stat.csv", "5,,tlb:tlb_flush,2000000,100.00,,\n" },
+        /* 1000 ns in [512, 1024), 3000 ns in [2048, 4096); the empty bucket
+         * between them is listed, so the CDF has no hole */
+        { "latency.tsv", "# histogram\tlo_ns\thi_ns\tcount\tcdf\n"
+                         "shootdown_latency_ns\t512\t1024\t1\t0.500000\n"
+                         "shootdown_latency_ns\t1024\t2048\t0\t0.500000\n"
+                         "shootdown_latency_ns\t2048\t4096\t1\t1.000000\n" },
     };
 
     for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
