@@ -126,7 +126,7 @@ static int classify(struct machine *m, const struct frame *f, uint32_t pfn, uint
 /* LUF's exception to the checker invariant (policy-semantics.md §6 (vi) and
  * §7): a load through a stale read-only entry of a free page reads what the
  * page held when it was unmapped, which is still right while (a) the page
- * has not left the pcp/buddy lists, (b) its content has not changed since
+ * has not been handed to a new owner, (b) its content has not changed since
  * (no store through another stale entry), (c) the VA has not become
  * writable since (its data may have changed in a new frame), and the policy
  * still has a flush pending that covers the frame (it will run before the
@@ -140,8 +140,12 @@ static bool luf_read_ok(struct machine *m, unsigned cpu, uint64_t vpn, uint32_t 
 
     if (kind == TLB_STORE || !m->policy || !m->policy->stale_read_ok)
         return false;
-    if (f->state != FRAME_FREE && f->state != FRAME_PCP)
-        return false;                                           /* (a) */
+    /* (a); a frame just taken off a free list whose allocation waits for
+     * this very flush (LUF flushes in prep_new_page, before the caller
+     * gets the page) is still untouched: the policy's pending check below
+     * tells. */
+    if (f->state != FRAME_FREE && f->state != FRAME_PCP && f->state != FRAME_ALLOCATED)
+        return false;
     if (g_hash_table_lookup_extended(m->hazards->written_free, GUINT_TO_POINTER(pfn), NULL, &v)
         && GPOINTER_TO_UINT(v) == f->version)
         return false;                                           /* (b) */

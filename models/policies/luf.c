@@ -440,13 +440,14 @@ static bool luf_page_alloc(void *priv, struct task *t, uint32_t pfn, sim_time_t 
     uint16_t g = f->luf_gen, freer = p->freer[pfn];
 
     (void)cost_ns;
-    f->luf_gen = 0;
-    if (!frame_pending(p, g))
-        return false;
-    if (!p->gathering && p->gen_issued == p->gen_done) {
-        stats_add(m->st, p->c_alloc_covered, t->cpu, 1);
+    if (!frame_pending(p, g) || (!p->gathering && p->gen_issued == p->gen_done)) {
+        if (frame_pending(p, g))
+            stats_add(m->st, p->c_alloc_covered, t->cpu, 1);
+        f->luf_gen = 0;
         return false;
     }
+    /* luf_gen stays until the flush is done: the frame is untouched till
+     * then, which the hazard checker's stale_read_ok relies on. */
     if ((freer & ~FREER_KSWAPD) == t->cpu + 1)
         stats_add(m->st, p->c_alloc_same_cpu, t->cpu, 1);
     if (freer & FREER_KSWAPD)
