@@ -29,9 +29,8 @@
  * rules, dirty rule on). rw_too: on lets such folios defer too: the broken
  * variant of validation target T7, whose hazards the checker must find.
  * A flush in progress covers its generation only when it completes; a task
- * that needs a generation in flight issues the same flush again (targets
- * already done skip it by tlb_gen): v10's luf_on_flushing wait, modelled as
- * a re-flush.
+ * that needs a generation in flight issues the same flush again (targets done
+ * skip it by tlb_gen): v10's luf_on_flushing wait, modelled as a re-flush.
  * v10 bookkeeping ([RESEND PATCH v10 09/12] mm/rmap.c,
  * <20240520021734.21527-10-byungchul@sk.com>; 01/12 arch_tlbbatch_done):
  * - Read-only folios gather in the task's tlb_ubc_luf and join the global
@@ -446,13 +445,14 @@ static bool luf_page_alloc(void *priv, struct task *t, uint32_t pfn, sim_time_t 
         f->luf_gen = 0;
         return false;
     }
-    /* luf_gen stays until the flush is done: the frame is untouched till
-     * then, which the hazard checker's stale_read_ok relies on. */
     if ((freer & ~FREER_KSWAPD) == t->cpu + 1)
         stats_add(m->st, p->c_alloc_same_cpu, t->cpu, 1);
     if (freer & FREER_KSWAPD)
         stats_add(m->st, p->c_alloc_kswapd, t->cpu, 1);
-    return luf_flush(p, t, LUF_ALLOC);
+    if (luf_flush(p, t, LUF_ALLOC))
+        return true;    /* luf_gen kept while waiting: the checker's stale_read_ok */
+    f->luf_gen = 0;
+    return false;
 }
 
 static bool luf_pte_writable(void *priv, struct task *t, struct mm *mm, uint64_t vpn,
