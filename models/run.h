@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/timeline.h"
 #include "sim/cfg.h"
 #include "sim/sim_time.h"
 
@@ -53,6 +54,9 @@ struct run_output {
     uint64_t hazards_checked;            /* accesses the checker examined */
     char *trace;                         /* trace.txt text, NULL when not tracing */
     uint64_t trace_events, trace_dropped;
+    struct trace_window trace_window;    /* what trace.txt and timeline.json cover */
+    char *timeline;                      /* timeline.json text, NULL when not recorded */
+    struct timeline_stats timeline_st;
 };
 
 /* Loads a scenario file, applies `--set` assignments (scenario keys, and
