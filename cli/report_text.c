@@ -214,8 +214,9 @@ void report_summary_traces(const struct run_output *out, GString *s)
                                " more over the cap\n", out->trace_events, out->trace_dropped);
     if (!out->timeline)
         return;
-    g_string_append_printf(s, "  timeline.json: %" PRIu64 " events (%" PRIu64 " slices, %" PRIu64
-                           " IPI flows)", tl->events, tl->slices, tl->flows);
+    g_string_append_printf(s, "  timeline.json: %" PRIu64 " events (%" PRIu64 " task slices, %"
+                           PRIu64 " interrupts, %" PRIu64 " IPI flows)", tl->events, tl->slices,
+                           tl->irqs, tl->flows);
     if (tl->truncated)
         g_string_append_printf(s, ", truncated at %.3f ms by the cap of %" PRIu64 " events",
                                (double)tl->truncated_at_ns / 1e6, tl->cap);

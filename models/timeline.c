@@ -145,6 +145,7 @@ void timeline_irq(struct machine *m, const struct cpu *c, enum irq_kind kind, si
         return;
     push(tl, (struct tl_event){ .ts = start, .dur = end - start, .cpu = c->id, .arg = kind,
                                 .kind = TL_IRQ });
+    tl->irqs++;
     if (!flow)
         return;
     push(tl, (struct tl_event){ .ts = ipi.sent_at, .cpu = ipi.from, .arg = tl->next_flow,
@@ -169,7 +170,7 @@ char *timeline_take(struct machine *m, const struct timeline_meta *meta,
             close_slice(tl, i, after_irq(&m->cpu[i], sim_now(m->eng)), tl->end_ns);
     json = timeline_json(m, tl, meta);
     *st = (struct timeline_stats){ .events = tl->ev->len, .slices = tl->slices,
-                                   .flows = tl->flows, .cap = tl->cap,
+                                   .irqs = tl->irqs, .flows = tl->flows, .cap = tl->cap,
                                    .truncated = tl->truncated, .truncated_at_ns = tl->end_ns,
                                    .win = tl->win };
     if (!tl->truncated)

@@ -37,7 +37,8 @@ void timeline_ipi_sent(struct machine *m, unsigned from, unsigned to, sim_time_t
 /* What the recorded timeline holds, for the summary and the checks. */
 struct timeline_stats {
     uint64_t events;          /* slices + flow starts + flow ends (the capped count) */
-    uint64_t slices, flows;   /* flows: IPIs with both ends drawn */
+    uint64_t slices, irqs;    /* what ran (task or kernel work), interrupt handlers */
+    uint64_t flows;           /* IPIs with both ends drawn */
     uint64_t cap;
     bool truncated;
     sim_time_t truncated_at_ns;

@@ -43,7 +43,7 @@ struct timeline {
     struct tl_open *open;     /* per CPU */
     struct tl_ipi *ipi;       /* per CPU (receiver) */
     uint32_t next_flow;
-    uint64_t slices, flows;
+    uint64_t slices, irqs, flows;
     bool truncated;
 };
 

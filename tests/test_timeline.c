@@ -206,6 +206,7 @@ static void check_timeline(const struct run_output *out, struct found *f)
     assert_int_equal(jv_int(jv_get(root, "otherData"), "ipi_flows"), f->flows);
     assert_int_equal(jv_int(jv_get(root, "otherData"), "events"), f->events);
     assert_int_equal(out->timeline_st.events, f->events);
+    assert_int_equal(out->timeline_st.slices + out->timeline_st.irqs + 2 * f->flows, f->events);
     for (unsigned c = 0; c < out->n_cpus; c++)
         g_array_free(track[c], TRUE);
     g_free(track);
@@ -291,14 +292,8 @@ static void test_timeline_arm64_dsb(void **state)
  * nothing starts after the stop, and the file and summary say so. */
 static void test_timeline_window_and_cap(void **state)
 {
-    const char *const win[] = { "warmup_ms=30", "duration_ms=20", "output.snapshot_ms=5",
-                                "output.timeline_events=1000000",
-                                "output.trace_window.start_ms=25",
-                                "output.trace_window.end_ms=35.5", NULL };
-    const char *const cap[] = { "warmup_ms=30", "duration_ms=20", "output.snapshot_ms=5",
-                                "output.timeline_events=300",
-                                "output.trace_window.start_ms=25",
-                                "output.trace_window.end_ms=35.5", NULL };
+    const char *const win[] = { WINDOW_SETS, "output.timeline_events=1000000", NULL };
+    const char *const cap[] = { WINDOW_SETS, "output.timeline_events=300", NULL };
     struct run_output a, b;
     struct found f;
     GString *summary = g_string_new(NULL);

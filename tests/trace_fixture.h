@@ -14,6 +14,12 @@
 /* Short runs of default.yaml: 20 ms warm-up, then a 20 ms window. */
 #define SHORT_SETS "warmup_ms=20", "duration_ms=20", "output.snapshot_ms=5"
 
+/* A trace window from 25 ms to 35.5 ms, before and after the end of a 30 ms
+ * warm-up (window 30-50 ms). Reclaim, and with it flushing, starts ~22 ms
+ * into default.yaml, so the window holds events on both sides. */
+#define WINDOW_SETS "warmup_ms=30", "duration_ms=20", "output.snapshot_ms=5", \
+    "output.trace_window.start_ms=25", "output.trace_window.end_ms=35.5"
+
 /* run_load + run_execute of path with the NULL-terminated sets; fails the
  * test on any error. */
 static inline void run_with(const char *path, const char *const *sets, struct run_output *out)
