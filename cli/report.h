@@ -1,8 +1,9 @@
 /* Writers that turn a run_output into the result files of `tlbsim run`:
  * summary.txt, results.json, timeseries.tsv, interrupts.txt, vmstat.txt,
- * perf-stat.csv, latency.tsv and hazards.txt, and trace.txt when the
- * scenario asks for it. File names and layouts are a contract (scripts, plots and
- * checks rely on them). Every formatter builds its text in memory, so equal
+ * perf-stat.csv, latency.tsv and hazards.txt, and trace.txt and
+ * timeline.json when the scenario asks for them. File names and layouts are
+ * a contract (scripts, plots and checks rely on them). Every formatter
+ * builds its text in memory, so equal
  * inputs give byte-identical files (wall time aside). */
 #ifndef CLI_REPORT_H
 #define CLI_REPORT_H
@@ -36,6 +37,10 @@ void report_hazard_section(const struct run_output *out, GString *s);
 void report_latency(const struct run_output *out, GString *s);
 /* trace.txt: the run's tlb_flush events in ftrace text (only when traced). */
 void report_trace(const struct run_output *out, GString *s);
+/* timeline.json: the Chrome/Perfetto timeline (only when recorded). */
+void report_timeline(const struct run_output *out, GString *s);
+/* The summary's lines about trace.txt and timeline.json (none when off). */
+void report_summary_traces(const struct run_output *out, GString *s);
 
 /* Simulated seconds in the measured window (0 when the window is empty). */
 double report_window_s(const struct run_output *out);

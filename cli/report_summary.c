@@ -170,6 +170,7 @@ void report_summary(const struct run_output *out, GString *s)
     summary_cpu_time(out, s);
     g_string_append_c(s, '\n');
     report_hazard_section(out, s);
+    report_summary_traces(out, s);
 }
 
 /* ---- writing the result set ---- */
@@ -177,18 +178,20 @@ void report_summary(const struct run_output *out, GString *s)
 struct report_file {
     const char *name;
     void (*format)(const struct run_output *out, GString *s);
+    bool optional;      /* written only when the run recorded it */
 };
 
 static const struct report_file report_files[] = {
-    { "summary.txt",    report_summary },
-    { "results.json",   report_json },
-    { "timeseries.tsv", report_timeseries },
-    { "interrupts.txt", report_interrupts },
-    { "vmstat.txt",     report_vmstat },
-    { "perf-stat.csv",  report_perf_csv },
-    { "latency.tsv",    report_latency },
-    { "hazards.txt",    report_hazards },
-    { "trace.txt",      report_trace },     /* last: only when the run traced */
+    { "summary.txt",    report_summary,    false },     /* first: printed */
+    { "results.json",   report_json,       false },
+    { "timeseries.tsv", report_timeseries, false },
+    { "interrupts.txt", report_interrupts, false },
+    { "vmstat.txt",     report_vmstat,     false },
+    { "perf-stat.csv",  report_perf_csv,   false },
+    { "latency.tsv",    report_latency,    false },
+    { "hazards.txt",    report_hazards,    false },
+    { "trace.txt",      report_trace,      true },
+    { "timeline.json",  report_timeline,   true },
 };
 #define REPORT_N_FILES G_N_ELEMENTS(report_files)
 
@@ -259,7 +262,8 @@ static void report_remove_new_dirs(const char *dir, const char *base)
     g_free(d);
 }
 
-static int report_write_files(const char *dir, GString **text, size_t n, char *errbuf, size_t len)
+static int report_write_files(const char *dir, const char **name, GString **text, size_t n,
+                              char *errbuf, size_t len)
 {
     struct atomic_file af[REPORT_N_FILES];
     char *path[REPORT_N_FILES];
@@ -268,7 +272,7 @@ static int report_write_files(const char *dir, GString **text, size_t n, char *e
 
     memset(af, 0, sizeof(af));
     for (size_t i = 0; i < n; i++)
-        path[i] = g_build_filename(dir, report_files[i].name, NULL);
+        path[i] = g_build_filename(dir, name[i], NULL);
     if (mkdir_parents(dir) != 0)
         snprintf(errbuf, len, "cannot create directory '%s': %s", dir, g_strerror(errno));
     else if (report_open_all(af, path, text, n, errbuf, len) == 0)
@@ -281,32 +285,42 @@ static int report_write_files(const char *dir, GString **text, size_t n, char *e
     return rc;
 }
 
+/* An optional file this run did not record, left by an earlier run into the
+ * same directory, would be read as this run's: remove it. */
+static void report_remove_stale(const char *dir, const char *name)
+{
+    char *stale = g_build_filename(dir, name, NULL);
+
+    unlink(stale);
+    g_free(stale);
+}
+
 int report_write_all(const struct run_output *out, const char *dir, bool print_summary,
                      char *errbuf, size_t len)
 {
-    GString *text[REPORT_N_FILES];
-    size_t n = out->trace ? REPORT_N_FILES : REPORT_N_FILES - 1;
+    GString *text[REPORT_N_FILES], *all[REPORT_N_FILES];
+    const char *name[REPORT_N_FILES];
+    size_t n = 0;
     int rc;
 
+    /* An optional file's formatter writes nothing when it was not recorded. */
     for (size_t i = 0; i < REPORT_N_FILES; i++) {
-        text[i] = g_string_new(NULL);
-        if (i < n)
-            report_files[i].format(out, text[i]);
+        all[i] = g_string_new(NULL);
+        report_files[i].format(out, all[i]);
+        if (report_files[i].optional && all[i]->len == 0)
+            continue;
+        name[n] = report_files[i].name;
+        text[n++] = all[i];
     }
-    rc = report_write_files(dir, text, n, errbuf, len);
-    if (rc == 0 && !out->trace) {
-        /* A trace.txt from an earlier run into this directory would be read
-         * as this run's: remove it. */
-        char *stale = g_build_filename(dir, "trace.txt", NULL);
-
-        unlink(stale);
-        g_free(stale);
-    }
+    rc = report_write_files(dir, name, text, n, errbuf, len);
+    for (size_t i = 0; rc == 0 && i < REPORT_N_FILES; i++)
+        if (report_files[i].optional && all[i]->len == 0)
+            report_remove_stale(dir, report_files[i].name);
     if (rc == 0 && print_summary) {
-        fputs(text[0]->str, stdout);
+        fputs(all[0]->str, stdout);
         fflush(stdout);
     }
     for (size_t i = 0; i < REPORT_N_FILES; i++)
-        g_string_free(text[i], TRUE);
+        g_string_free(all[i], TRUE);
     return rc;
 }

@@ -233,3 +233,32 @@ void report_trace(const struct run_output *out, GString *s)
     if (out->trace)
         g_string_append(s, out->trace);
 }
+
+void report_timeline(const struct run_output *out, GString *s)
+{
+    if (out->timeline)
+        g_string_append(s, out->timeline);
+}
+
+void report_summary_traces(const struct run_output *out, GString *s)
+{
+    const struct trace_window *w = &out->trace_window;
+    const struct timeline_stats *tl = &out->timeline_st;
+
+    if (!out->trace && !out->timeline)
+        return;
+    g_string_append_printf(s, "\ntrace window: %.3f ms to %.3f ms simulated\n",
+                           (double)w->start_ns / 1e6, (double)w->end_ns / 1e6);
+    if (out->trace)
+        g_string_append_printf(s, "  trace.txt:     %" PRIu64 " tlb_flush events, %" PRIu64
+                               " more over the cap\n", out->trace_events, out->trace_dropped);
+    if (!out->timeline)
+        return;
+    g_string_append_printf(s, "  timeline.json: %" PRIu64 " events (%" PRIu64 " task slices, %"
+                           PRIu64 " interrupts, %" PRIu64 " IPI flows)", tl->events, tl->slices,
+                           tl->irqs, tl->flows);
+    if (tl->truncated)
+        g_string_append_printf(s, ", truncated at %.3f ms by the cap of %" PRIu64 " events",
+                               (double)tl->truncated_at_ns / 1e6, tl->cap);
+    g_string_append_c(s, '\n');
+}

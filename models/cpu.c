@@ -11,6 +11,7 @@
 #include "models/policy.h"
 #include "models/shootdown.h"
 #include "models/switch_mm.h"
+#include "models/timeline.h"
 #include "sim/engine.h"
 
 static struct cpu *task_cpu(struct task *t)
@@ -37,6 +38,8 @@ void cpu_account_switch(struct machine *m, struct cpu *c, enum cpu_time_cat cat)
         stats_add(m->st, m->ctr.cpu_time_irq, c->id, stolen);
     if (elapsed > stolen)
         stats_add(m->st, m->ctr.cpu_time_app + c->cat, c->id, elapsed - stolen);
+    if (m->timeline)
+        timeline_cpu_state(m, c, cat);
     c->cat = cat;
     c->cat_since = now;
     c->cat_stolen_mark = c->stolen_ns - irq_tail;
@@ -253,6 +256,7 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
     if (c->curr && c->curr->in_user && c->curr->sync)
         c->curr->sync(c->curr, now);
     stats_add(m->st, m->ctr.interrupts, c->id, 1);
+    c->in_irq = true;       /* for the flags of tlb_flush events (trace.c) */
     switch ((enum irq_kind)kind) {
     case IRQ_TIMER:
         stats_add(m->st, m->ctr.irq_timer, c->id, 1);
@@ -267,9 +271,12 @@ static void irq_ev(struct sim_engine *eng, void *ctx, uint64_t kind)
         stats_add(m->st, m->ctr.irq_resched, c->id, 1);
         break;
     }
+    c->in_irq = false;
     cpu_account_switch(m, c, c->cat);
     c->stolen_ns += h;
     c->irq_busy_until = now + h;
+    if (m->timeline)
+        timeline_irq(m, c, (enum irq_kind)kind, now, h);
     /* The handler did work (a flush): the interrupted thread's quantum was
      * predicted against the TLB as it was. End it so that the next one is
      * predicted from here, and an access that now misses and faults starts

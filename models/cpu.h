@@ -48,6 +48,7 @@ struct cpu {
     sim_time_t irq_busy_until;
     sim_time_t irqs_off_until;  /* spinning on or holding an irq-off lock */
     sim_time_t stolen_ns;     /* cumulative interrupt time (see file comment) */
+    bool in_irq;              /* an interrupt handler is running now (in irq_ev) */
     struct flush_req **csd;   /* queued shootdown requests (ring) */
     uint32_t csd_head, csd_len, csd_cap;
     bool ipi_in_flight;

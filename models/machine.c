@@ -16,7 +16,9 @@
 #include "models/policy.h"
 #include "models/reclaim.h"
 #include "models/shootdown.h"
+#include "models/timeline.h"
 #include "models/tlb.h"
+#include "models/trace.h"
 #include "sim/engine.h"
 
 static void register_counters(struct machine *m)
@@ -294,7 +296,7 @@ void machine_free(struct machine *m)
     g_free(m->cluster_sent_at);
     g_free(m->demote_target);
     g_free(m->failure);
-    if (m->trace)
-        g_string_free(m->trace, TRUE);
+    trace_discard(m);
+    timeline_free(m);
     g_free(m);
 }

@@ -22,6 +22,8 @@ struct mm;
 struct flush_policy_ops;
 struct pagecache;
 struct hazard_log;
+struct trace_state;
+struct timeline;
 
 /* A file that workloads map: its size and whether reading it needs I/O. */
 struct file_info {
@@ -81,8 +83,8 @@ struct machine {
     struct file_info *files;        /* by file id; id 0 is the swap cache */
     uint32_t n_files;
     char *failure;                  /* set when the run must stop: out of memory */
-    GString *trace;                 /* tlb_flush events in ftrace text (trace.c) */
-    uint64_t trace_max, trace_n, trace_dropped;
+    struct trace_state *trace;      /* tlb_flush events in ftrace text (trace.c); NULL: off */
+    struct timeline *timeline;      /* timeline.json recorder (timeline.c); NULL: off */
     bool arm64;                     /* broadcast TLBI machine */
 };
 

@@ -12,6 +12,7 @@
 #include "models/hazard.h"
 #include "models/machine.h"
 #include "models/scenario.h"
+#include "models/timeline.h"
 #include "models/trace.h"
 #include "sim/engine.h"
 #include "sim/stats.h"
@@ -106,7 +107,6 @@ static int run_window(struct scenario *sc, struct machine *m, struct sampler *s)
     account_all(m);
     stats_reset(m->st);
     s->start_ns = sim_now(m->eng);
-    trace_start(m, sc->trace_events);
     snapshot(s, s->start_ns);
     sim_schedule(m->eng, s->bucket_ns, series_ev, s, 0);
     sim_schedule(m->eng, s->snapshot_ns, snapshot_ev, s, 0);
@@ -138,6 +138,8 @@ int run_execute(struct scenario *sc, struct run_output *out, char *errbuf, size_
     s = (struct sampler){ .m = m, .out = out, .bucket_ns = sc->bucket_ns,
                           .snapshot_ns = sc->snapshot_ns,
                           .snaps = g_array_new(FALSE, TRUE, sizeof(struct irq_snapshot)) };
+    trace_start(m, sc->trace_events, &sc->trace_window);
+    timeline_start(m, sc->timeline_events, &sc->trace_window);
     for (size_t i = 0; series_counters[i]; i++)
         stats_series_track(st, stats_counter(st, series_counters[i]));
     stats_series_set_bucket(st, sc->bucket_ns);
@@ -156,6 +158,12 @@ int run_execute(struct scenario *sc, struct run_output *out, char *errbuf, size_
     out->hazards_checked = stats_total(st, m->ctr.app_accesses);
     hazard_log_export(m->hazards, out);
     out->trace = trace_take(m, &out->trace_events, &out->trace_dropped);
+    out->trace_window = sc->trace_window;
+    out->timeline = timeline_take(m, &(struct timeline_meta){ .scenario = out->scenario_name,
+                                                             .machine = out->machine_name,
+                                                             .policy = out->policy_name,
+                                                             .seed = out->seed },
+                                  &out->timeline_st);
     out->n_snap = s.snaps->len;
     out->snap = (struct irq_snapshot *)(void *)g_array_free(s.snaps, FALSE);
     out->st = st;
@@ -183,5 +191,6 @@ void run_output_destroy(struct run_output *out)
     g_free(out->policy_name);
     g_free(out->arch);
     g_free(out->trace);
+    g_free(out->timeline);
     memset(out, 0, sizeof(*out));
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "models/hazard.h"
+#include "models/timeline.h"
 #include "sim/cfg.h"
 #include "sim/sim_time.h"
 
@@ -56,6 +57,9 @@ struct run_output {
     uint64_t hazard_by_class[HC_NR];     /* the same, by enum hazard_class */
     char *trace;                         /* trace.txt text, NULL when not tracing */
     uint64_t trace_events, trace_dropped;
+    struct trace_window trace_window;    /* what trace.txt and timeline.json cover */
+    char *timeline;                      /* timeline.json text, NULL when not recorded */
+    struct timeline_stats timeline_st;
 };
 
 /* Loads a scenario file, applies `--set` assignments (scenario keys, and

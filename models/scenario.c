@@ -167,6 +167,32 @@ static int load_policy(struct scenario *sc, struct cfg_error *err)
     return cfg_check_unknown(map, err);
 }
 
+/* output.trace_window: {start_ms, end_ms}, simulated time since the start
+ * of the run (warm-up included); each defaults to the measured window's. */
+static int load_trace_window(struct scenario *sc, struct cfg_node *w, struct cfg_error *err)
+{
+    sim_time_t run_end = sc->warmup_ns + sc->duration_ns;
+
+    if (!w)
+        return 0;
+    if (cfg_expect(w, CFG_MAP, "output.trace_window", err) ||
+        cfg_get_time_ns(w, "start_ms", false, SIM_MS, 0, 3600 * SIM_S,
+                        &sc->trace_window.start_ns, err) ||
+        cfg_get_time_ns(w, "end_ms", false, SIM_MS, 0, 3600 * SIM_S, &sc->trace_window.end_ns,
+                        err) ||
+        cfg_check_unknown(w, err))
+        return -1;
+    if (sc->trace_window.end_ns > run_end)
+        return cfg_fail(err, w, "trace_window ends at %.6g ms, after the run (warmup_ms + "
+                        "duration_ms = %.6g ms)", (double)sc->trace_window.end_ns / 1e6,
+                        (double)run_end / 1e6);
+    if (sc->trace_window.start_ns >= sc->trace_window.end_ns)
+        return cfg_fail(err, w, "trace_window is empty: start_ms %.6g >= end_ms %.6g",
+                        (double)sc->trace_window.start_ns / 1e6,
+                        (double)sc->trace_window.end_ns / 1e6);
+    return 0;
+}
+
 static int load_timing(struct scenario *sc, bool has_seed, uint64_t seed, struct cfg_error *err)
 {
     struct cfg_node *out;
@@ -181,6 +207,7 @@ static int load_timing(struct scenario *sc, bool has_seed, uint64_t seed, struct
         sc->seed = seed;
     sc->bucket_ns = sc->duration_ns / 100 ? sc->duration_ns / 100 : 1;
     sc->snapshot_ns = sc->duration_ns / 10 ? sc->duration_ns / 10 : 1;
+    sc->trace_window = (struct trace_window){ sc->warmup_ns, sc->warmup_ns + sc->duration_ns };
     out = cfg_get(sc->root, "output");
     if (!out)
         return 0;
@@ -189,7 +216,9 @@ static int load_timing(struct scenario *sc, bool has_seed, uint64_t seed, struct
                         &sc->bucket_ns, err) ||
         cfg_get_time_ns(out, "snapshot_ms", false, SIM_MS, SIM_US, 3600 * SIM_S,
                         &sc->snapshot_ns, err) ||
-        cfg_get_u64(out, "trace_events", false, 0, 100000000, &sc->trace_events, err))
+        cfg_get_u64(out, "trace_events", false, 0, 100000000, &sc->trace_events, err) ||
+        cfg_get_u64(out, "timeline_events", false, 0, 100000000, &sc->timeline_events, err) ||
+        load_trace_window(sc, cfg_get(out, "trace_window"), err))
         return -1;
     /* Longer than the window (a sweep that shortens it): one per window. */
     if (sc->bucket_ns > sc->duration_ns)

@@ -9,6 +9,7 @@
 #include "models/kernel_cfg.h"
 #include "models/machine_cfg.h"
 #include "models/policy.h"
+#include "models/trace.h"
 #include "models/workload.h"
 #include "sim/cfg.h"
 
@@ -23,6 +24,8 @@ struct scenario {
     sim_time_t duration_ns, warmup_ns, bucket_ns, snapshot_ns;
     uint64_t trace_events;          /* output.trace_events: 0 = no trace.txt */
     struct hazard_cfg hazards;      /* the `hazards:` section */
+    uint64_t timeline_events;       /* output.timeline_events: 0 = no timeline.json */
+    struct trace_window trace_window;   /* output.trace_window: both files' window */
     struct workload_cfg *wl;
     uint32_t n_wl;
 };

@@ -18,8 +18,8 @@
 #include "models/mm.h"
 #include "models/switch_mm.h"
 #include "models/task.h"
+#include "models/timeline.h"
 #include "models/tlb.h"
-#include "models/trace.h"
 #include "sim/engine.h"
 
 
@@ -154,14 +154,17 @@ static void send_ipi(struct machine *m, unsigned from, unsigned to, struct flush
 {
     struct cpu *c = &m->cpu[to];
     bool was_empty = c->csd_len == 0;
+    sim_time_t leaves;
 
     csd_push(c, r);
     if (!was_empty || c->ipi_in_flight)
         return;
     c->ipi_in_flight = true;
     stats_add(m->st, m->ctr.ipi_sent, from, 1);
-    sim_schedule(m->eng, icr_write(m, to, send) + sd_ipi_latency(m, from, to), ipi_arrive_ev,
-                 m, to);
+    leaves = icr_write(m, to, send);
+    if (m->timeline)
+        timeline_ipi_sent(m, from, to, sim_now(m->eng) + leaves);
+    sim_schedule(m->eng, leaves + sd_ipi_latency(m, from, to), ipi_arrive_ev, m, to);
 }
 
 static void wake_waiter_ev(struct sim_engine *eng, void *ctx, uint64_t arg)

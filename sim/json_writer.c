@@ -113,7 +113,7 @@ void jw_end_array(struct json_writer *w)
 
 /* RFC 8259 section 7: quote, backslash and C0 controls must be escaped;
  * everything else, including multi-byte UTF-8, goes through as is. */
-static void jw_quoted(GString *out, const char *s)
+void jw_append_quoted(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -140,7 +140,7 @@ void jw_key(struct json_writer *w, const char *name)
     if (w->depth == 0 || w->kind[w->depth] != '{' || w->after_key)
         jw_bug("key outside an object or after a key");
     jw_next_member(w);
-    jw_quoted(w->out, name);
+    jw_append_quoted(w->out, name);
     g_string_append(w->out, ": ");
     w->after_key = true;
 }
@@ -152,7 +152,7 @@ void jw_string(struct json_writer *w, const char *s)
         return;
     }
     jw_before_value(w);
-    jw_quoted(w->out, s);
+    jw_append_quoted(w->out, s);
     jw_after_value(w);
 }
 

@@ -41,4 +41,8 @@ void jw_double(struct json_writer *w, double v);
 void jw_bool(struct json_writer *w, bool v);
 void jw_null(struct json_writer *w);
 
+/* s as a quoted JSON string with the escapes above, appended to out: for
+ * writers that lay out large files themselves (one record per line). */
+void jw_append_quoted(GString *out, const char *s);
+
 #endif
