@@ -80,7 +80,7 @@ static void switch_to(struct machine *m, struct cpu *c, struct task *next)
     c->curr = next;
     next->state = TASK_RUNNING;
     c->slice_start = sim_now(m->eng);
-    cost = m->cfg->cost.context_switch_ns + switch_mm_task(m, c, next);
+    cost = m->cfg->cost.context_switch_ns + sd_switch_barrier(m, c) + switch_mm_task(m, c, next);
     if (m->policy->context_switch)
         cost += m->policy->context_switch(m->policy_priv, m, c->id);
     stats_add(m->st, m->ctr.context_switches, c->id, 1);
@@ -96,6 +96,7 @@ static void schedule_next(struct machine *m, struct cpu *c)
         return;
     }
     c->curr = NULL;
+    (void)sd_switch_barrier(m, c);      /* idle time */
     switch_mm_enter_lazy(m, c);
     /* The switch to the idle task: policy work there costs idle time. */
     if (m->policy->context_switch)

@@ -29,6 +29,14 @@ struct asid_ctx {
     uint64_t gen;
 };
 
+/* A broadcast TLBI not yet completed: (mm, vpn) or all of mm's entries
+ * (vpn TLBI_ALL_VPN), or every entry (mm_id 0). */
+#define TLBI_ALL_VPN UINT64_MAX
+struct tlbi_pending {
+    uint32_t mm_id;
+    uint64_t vpn;
+};
+
 struct cpu {
     struct machine *m;
     unsigned id, node, socket, core, thread;
@@ -52,8 +60,13 @@ struct cpu {
     struct flush_req **csd;   /* queued shootdown requests (ring) */
     uint32_t csd_head, csd_len, csd_cap;
     bool ipi_in_flight;
-    /* arm64: broadcast TLBIs issued and not yet completed by a DSB */
+    /* arm64: broadcast TLBIs issued and not yet completed by a DSB. Their
+     * invalidations take effect (in every TLB) when this CPU's DSB runs:
+     * the architecture guarantees nothing earlier, so a missing DSB leaves
+     * the entries usable (shootdown_tlbi.c). */
     uint32_t tlbi_outstanding;
+    struct tlbi_pending *tlbi_q;
+    uint32_t n_tlbi_q, cap_tlbi_q;
     /* accounting */
     enum cpu_time_cat cat;
     sim_time_t cat_since, cat_stolen_mark;

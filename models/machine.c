@@ -277,6 +277,7 @@ void machine_free(struct machine *m)
     for (unsigned i = 0; i < m->n_cpus; i++) {
         tlb_free(m->cpu[i].tlb);
         g_free(m->cpu[i].ctx);
+        g_free(m->cpu[i].tlbi_q);
     }
     g_free(m->cpu);
     memory_free(m->mem);

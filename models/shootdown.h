@@ -16,6 +16,7 @@
 #include "models/cpumask.h"
 #include "sim/sim_time.h"
 
+struct cpu;
 struct machine;
 struct mm;
 struct task;
@@ -95,6 +96,11 @@ sim_time_t sd_tlbi_page(struct machine *m, struct task *t, struct mm *mm, uint64
 /* arm64: DSB ISH on t's CPU; stalls for the DSB cost model. Returns false
  * (no stall) when the CPU has no TLBI outstanding and `always` is false. */
 bool sd_dsb(struct machine *m, struct task *t, bool always);
+/* arm64 __switch_to's dsb(ish) ("complete any pending TLB or cache
+ * maintenance on this CPU in case the thread migrates"): completes c's
+ * outstanding TLBIs at a context switch; returns the DSB's time (0 when none
+ * was outstanding, and on x86). */
+sim_time_t sd_switch_barrier(struct machine *m, struct cpu *c);
 /* A broadcast invalidation of every translation of mm on every CPU (INVLPGB
  * of an ASID, TLBI ASIDE1IS), or with mm NULL of every non-global one (the
  * INVLPGB of v6.15's arch_tlbbatch_flush); completion as sd_tlbi_page.

@@ -16,6 +16,7 @@
 #include "tests/machine_fixture.h"
 
 #include "models/alloc.h"
+#include "models/hazard.h"
 #include "models/mmu_gather.h"
 
 #define TA FX_APP_START
@@ -476,6 +477,52 @@ static void test_mprotect_flushes_only_if_w_lost(void **state)
     }
 }
 
+/* H-c1 / H-c4: reclaim cleared A's PTE at V (a swap entry now, its flush
+ * deferred: pending 1) while cpu 2 caches V writable and dirty; then
+ * mprotect(V, 8). flush_tlb_batched_pending flushes all of A before the
+ * walk, so no writable entry outlives the call. With hazards.remove_flush:
+ * batched_pending the entry survives the return, and the hazard checker
+ * calls a store through it write_after_mprotect (mprotect marked the swap
+ * entry too). */
+static void test_mprotect_after_reclaim_batch(void **state)
+{
+    for (int removed = 0; removed < 2; removed++) {
+        struct env e;
+        struct zap_op o = { ZAP_PROTECT_RO, V, 8 };
+        struct hazard_cfg hc;
+        struct frame *fr;
+        pte_t *pte;
+
+        setup(&e, 0);
+        hazard_cfg_defaults(&hc);
+        hc.remove_flush = removed ? RF_BATCHED_PENDING : -1;
+        hazard_attach(e.f->m, &hc);
+        for (unsigned k = 0; k < 8; k++)
+            e.p[k] = fx_anon_page(e.f, e.A, V + k, 0, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED,
+                                  true);
+        fr = mem_frame(e.f->m->mem, e.p[0]);
+        fr->flags |= FRAME_SWAPCACHE;
+        fr->index = 77;                         /* its swap slot */
+        pte = mm_pte(e.A, V, false);
+        *pte = pte_make(77, PTE_SWAP);
+        e.A->flush_batched_pending = 1;
+        tlb_insert(e.f->m->cpu[2].tlb, 0, V, e.p[0], true, true, TLB_STORE);
+        fx_op_call(e.s, op_zap, &o);
+        fx_start(e.s);
+        fx_run_until(e.f, 100000);
+
+        assert_true(e.s->done);
+        assert_true(*pte & PTE_MPROTECTED);
+        FX_EQ(fx_has(e.f, 2, 0, V), removed);
+        FX_EQ(e.A->flush_batched_flushed, removed ? 0 : 1);
+        if (removed) {
+            hazard_stale_hit(e.f->m, 2, e.A->id, V, e.p[0], TLB_STORE, *pte);
+            FX_EQ(hazard_class_count(e.f->m->hazards, HC_WRITE_AFTER_MPROTECT), 1);
+        }
+        fx_free(e.f);
+    }
+}
+
 /* An anon page zapped while still in the CPU's LRU-add batch (a fault just
  * mapped it): the batch holds the last reference, so the page is freed
  * when the batch drains (folio_batch_move_lru drops it), never put on the
@@ -515,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_dontneed_of_nothing_does_not_flush),
         cmocka_unit_test(test_dontneed_dirty_file_forces_flush_at_table_end),
         cmocka_unit_test(test_mprotect_flushes_only_if_w_lost),
+        cmocka_unit_test(test_mprotect_after_reclaim_batch),
         cmocka_unit_test(test_dontneed_of_page_in_lru_add_batch),
     };
 

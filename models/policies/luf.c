@@ -55,8 +55,8 @@
  * only the DSB is deferred: the deferred flush is a DSB ISH on the CPU of
  * the task that triggers it. Per H4 a DSB completes only the issuing CPU's
  * TLBIs; LUF on arm64 relies on the unmapping CPU executing a later DSB (its
- * next flush, or a context switch). The model's TLBI takes effect at issue,
- * so this gap cannot show up as a hazard here (policy-semantics.md §6 (v)). */
+ * next flush, or a context switch). The model applies a TLBI at its issuer's
+ * DSB, so the gap shows (tests/test_policy_contract.c; §6 (v)). */
 #include <glib.h>
 
 #include "models/bug.h"
