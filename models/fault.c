@@ -91,6 +91,7 @@ static bool resolve_present(struct task *t, struct fault_ctx *fc, struct vma *v,
         return true;    /* F_DONE after the flush; the access retries and faults again */
     *pte = (*pte & ~PTE_MPROTECTED) | PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
     mem_frame(m->mem, (pfn_t)pte_pfn(*pte))->flags |= FRAME_DIRTY;
+    hazard_note(m, HZ_MADE_WRITABLE, t->cpu, (pfn_t)pte_pfn(*pte), t->mm->id, fc->vpn);
     return cost ? step(t, cost) : false;
 }
 

@@ -69,7 +69,7 @@ void hazard_cfg_defaults(struct hazard_cfg *out);
  * range start). */
 enum hazard_event {
     HZ_MAP, HZ_UNMAP, HZ_WRPROTECT, HZ_WRITEBACK, HZ_WRITEBACK_DONE, HZ_FREE, HZ_ALLOC,
-    HZ_FLUSH, HZ_COPY, HZ_MPROTECT_DONE, HZ_PROBE,
+    HZ_FLUSH, HZ_COPY, HZ_MPROTECT_DONE, HZ_PROBE, HZ_MADE_WRITABLE,
 };
 
 struct hazard_log *hazard_log_new(const struct hazard_cfg *cfg);

@@ -1,6 +1,7 @@
 /* The adversarial mode of the hazard checker (`hazards.adversarial`): at
  * the moments a stale TLB entry becomes dangerous (writeback started, frame
- * freed, reallocated, migration copy started, mprotect returned) every CPU
+ * freed, reallocated, migration copy started, mprotect returned, the VA made
+ * writable in another frame) every CPU
  * that runs a thread of the entry's mm in user mode and still caches the
  * entry makes one access through it, right after the event: a store when the
  * entry is writable and dirty, else a load. A race that ordinary accesses
@@ -32,9 +33,17 @@ static void probe_ev(struct sim_engine *eng, void *ctx, uint64_t arg)
         app_probe_access(t, arg & ((1ull << PROBE_CPU_SHIFT) - 1));
 }
 
-/* Schedules a probe on every CPU running mm in user mode whose TLB holds vpn
- * (-> pfn, unless pfn is PFN_NONE). */
-static void probe(struct machine *m, uint32_t pfn, uint32_t mm_id, uint64_t vpn)
+/* Which cached entries a probe looks for. */
+enum probe_kind {
+    PROBE_PFN,          /* vpn -> pfn (a frame's old mappings) */
+    PROBE_WRITABLE,     /* any writable entry for vpn (mprotect returned) */
+    PROBE_OTHER_PFN,    /* vpn -> anything but pfn (vpn now maps pfn) */
+};
+
+/* Schedules a probe on every CPU running mm in user mode whose TLB holds an
+ * entry for vpn of that kind. */
+static void probe(struct machine *m, enum probe_kind kind, uint32_t pfn, uint32_t mm_id,
+                  uint64_t vpn)
 {
     if (!mm_id || mm_id >= m->n_mms || vpn >> PROBE_CPU_SHIFT)
         return;
@@ -48,8 +57,8 @@ static void probe(struct machine *m, uint32_t pfn, uint32_t mm_id, uint64_t vpn)
             continue;
         if (!tlb_probe(c->tlb, c->loaded_asid, vpn, &hit))
             continue;
-        /* A range probe (mprotect) looks for writable entries only. */
-        if (pfn == PFN_NONE ? !hit.writable : hit.pfn != pfn)
+        if (kind == PROBE_PFN ? hit.pfn != pfn
+            : kind == PROBE_WRITABLE ? !hit.writable : hit.pfn == pfn)
             continue;
         hazard_note(m, HZ_PROBE, cpu, hit.pfn, mm_id, vpn);
         sim_schedule(m->eng, 0, probe_ev, m, (uint64_t)cpu << PROBE_CPU_SHIFT | vpn);
@@ -66,6 +75,11 @@ void hz_probe_note(struct machine *m, enum hazard_event ev, uint32_t pfn, uint32
         return;
     maps = g_hash_table_lookup(tab, GUINT_TO_POINTER(pfn));
     switch (ev) {
+    case HZ_MADE_WRITABLE:
+        /* vpn now maps pfn writable: an entry still caching an older frame
+         * for vpn reads data the VA no longer has (LUF's RO->W flush). */
+        probe(m, PROBE_OTHER_PFN, pfn, mm_id, vpn);
+        return;
     case HZ_UNMAP:
         if (!maps) {
             maps = g_new0(struct hz_mappings, 1);
@@ -83,7 +97,7 @@ void hz_probe_note(struct machine *m, enum hazard_event ev, uint32_t pfn, uint32
         if (!maps)
             return;
         for (uint32_t i = 0; i < maps->n; i++)
-            probe(m, pfn, maps->mm_id[i], maps->vpn[i]);
+            probe(m, PROBE_PFN, pfn, maps->mm_id[i], maps->vpn[i]);
         if (ev == HZ_ALLOC)
             g_hash_table_remove(tab, GUINT_TO_POINTER(pfn));
         return;
@@ -95,5 +109,5 @@ void hz_probe_note(struct machine *m, enum hazard_event ev, uint32_t pfn, uint32
 void hz_probe_range(struct machine *m, uint32_t mm_id, uint64_t vpn, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++)
-        probe(m, PFN_NONE, mm_id, vpn + i);
+        probe(m, PROBE_WRITABLE, PFN_NONE, mm_id, vpn + i);
 }

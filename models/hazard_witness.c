@@ -18,6 +18,7 @@ static const char *const ev_names[] = {
     [HZ_COPY] = "migration copy started (source frame)",
     [HZ_MPROTECT_DONE] = "mprotect returned",
     [HZ_PROBE] = "adversarial access scheduled through a stale entry",
+    [HZ_MADE_WRITABLE] = "PTE made writable (write fault on a read-only PTE)",
 };
 
 static bool relevant(const struct journal_rec *r, unsigned cpu, uint32_t pfn, uint32_t mm_id)

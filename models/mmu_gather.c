@@ -219,9 +219,12 @@ static bool zap_advance(struct task *t, struct zap_ctx *z)
                         true);
     case Z_WALK:
         /* The kernel checks and walks under one page table lock, so reclaim
-         * cannot defer a flush of this table in between; here the check may
-         * have ended a step earlier: check again if it did. */
-        if (t->mm->flush_batched_pending != z->pending_seen) {
+         * cannot clear a PTE of this table in between; here the check may
+         * have ended a step earlier. For mprotect that would let a
+         * reclaim-cleared PTE (its writable entries still cached) slip past
+         * the return unflushed, so it checks again; the other walks find
+         * such a PTE not present and have nothing to flush for it. */
+        if (z->kind == ZAP_PROTECT_RO && t->mm->flush_batched_pending != z->pending_seen) {
             z->state = Z_PENDING;
             return false;
         }
