@@ -91,8 +91,10 @@ static bool same_page(struct machine *m, const struct frame *f, uint32_t pfn, ui
     if (v && v->is_file)
         return !(f->flags & FRAME_ANON) && f->owner == v->file_id &&
                f->index == (uint32_t)(v->file_pgoff + vpn - v->start_vpn);
-    return (f->flags & FRAME_ANON) && !(f->flags & FRAME_SWAPCACHE) && f->owner == mm_id &&
-           f->index == (uint32_t)vpn;
+    /* Anon: still this mm's page; in the swap cache its index is the slot
+     * (a zap may have removed the swap entry that named it). */
+    return (f->flags & FRAME_ANON) && f->owner == mm_id &&
+           ((f->flags & FRAME_SWAPCACHE) || f->index == (uint32_t)vpn);
 }
 
 /* What a stale hit did, per the checker invariant of policy-semantics.md

@@ -310,6 +310,16 @@ static bool migrate_advance(struct task *t, struct migrate_ctx *c)
             c->i++;             /* put back unmapped in G_UNMAP */
             return false;
         }
+        if (mem_frame(m->mem, c->src[c->i])->flags & FRAME_GATHERED) {
+            /* a zap's gather holds it (folio_migrate_mapping's refcount
+             * check fails): the new frame goes back, the folio stays */
+            hazard_note(m, HZ_FREE, t->cpu, c->dst[c->i], 0, 0);
+            mem_free(m->mem, c->dst[c->i], t->cpu);
+            cost = putback(t, c->src[c->i], m->cfg->cost.page_free_ns);
+            c->i++;
+            cpu_step(t, cost, CT_MIGRATION);
+            return true;
+        }
         cost = copy_start(t, c);
         c->state = G_COPY_DONE;
         cpu_step(t, cost, CT_MIGRATION);

@@ -88,13 +88,15 @@ static void zap_one(struct machine *m, unsigned cpu, struct mm *mm, struct zap_c
     hazard_note(m, HZ_UNMAP, cpu, pfn, mm->id, vpn);
     mm->rss_pages--;
     if (f->flags & FRAME_ANON) {
-        /* The gather holds the page until after its flush; one isolated by
-         * reclaim or migration is theirs to free. A page still in an
-         * LRU-add batch (allocated, not yet on a list) is marked, so that
-         * draining the batch does not free it before the flush. */
-        if (f->mapcount == 0 && f->state == FRAME_ALLOCATED)
+        /* The gather holds the page until after its flush (tlb_remove_page
+         * takes a reference). A page not on an LRU list (in an LRU-add batch,
+         * or isolated by reclaim or migration) is marked, so that neither
+         * the batch's drain nor reclaim frees it before the flush; the
+         * gather frees it afterwards if it is back on an LRU list, else the
+         * mark goes and its holder frees it. */
+        if (f->mapcount == 0 && f->state != FRAME_LRU)
             f->flags |= FRAME_GATHERED;
-        if (f->mapcount == 0 && (f->state == FRAME_LRU || f->state == FRAME_ALLOCATED))
+        if (f->mapcount == 0)
             gather(z, pfn);
     } else if (old & PTE_DIRTY) {
         f->flags |= FRAME_DIRTY;

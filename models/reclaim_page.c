@@ -274,6 +274,13 @@ void reclaim_free_page(struct task *t, struct reclaim_ctx *rc)
     pfn_t pfn = rc->list[rc->i];
     struct frame *f = mem_frame(m->mem, pfn);
 
+    /* A zap's gather took it meanwhile: the refcount freeze fails and the
+     * folio is kept (the gather frees it after its flush). */
+    if (f->flags & FRAME_GATHERED) {
+        putback(rc, pfn, false);
+        rc->state = R_NEXT;
+        return;
+    }
     if (f->flags & FRAME_ANON)
         pagecache_remove(m->pc, SWAP_FILE_ID, f->index);
     else
