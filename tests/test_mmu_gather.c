@@ -182,6 +182,51 @@ static void test_dontneed_holds_pages_of_an_lru_add_batch(void **state)
     fx_free(e.f);
 }
 
+struct mark_probe {
+    struct env *e;
+    unsigned marked;
+};
+
+static void count_marked(struct fx *f, void *arg)
+{
+    struct mark_probe *mp = arg;
+
+    for (unsigned i = 0; i < 4; i++)
+        mp->marked += !!(mem_frame(f->m->mem, mp->e->p[i])->flags & FRAME_GATHERED);
+}
+
+/* Pages reclaim had isolated when MADV_DONTNEED unmapped them: the gather
+ * marks them (reclaim must not free them before the flush: it keeps a
+ * marked folio, see reclaim_free_page) and drops the mark once flushed,
+ * leaving them to reclaim, which still holds them. */
+static void test_dontneed_marks_pages_reclaim_holds(void **state)
+{
+    struct env e;
+    struct zap_op o = { ZAP_DONTNEED, V, 4 };
+    const sim_time_t flush_at = TA + WALK(4, 4), flushed = flush_at + RT_REMOTE(4 * FX_INVLPG);
+    struct mark_probe before = { &e, 0 };
+    struct machine *m;
+
+    setup(&e, 4);
+    m = e.f->m;
+    for (unsigned k = 0; k < 4; k++)
+        mem_lru_del(m->mem, e.p[k]);            /* isolated by reclaim */
+    fx_op_call(e.s, op_zap, &o);
+    fx_probe_at(e.f, flushed - 1, count_marked, &before);
+    fx_start(e.s);
+    fx_run_until(e.f, 100000);
+
+    FX_EQ(before.marked, 4);
+    for (unsigned k = 0; k < 4; k++) {
+        const struct frame *fr = mem_frame(m->mem, e.p[k]);
+
+        FX_EQ(fr->state, FRAME_ISOLATED);
+        assert_false(fr->flags & FRAME_GATHERED);
+    }
+    FX_EQ(FX_TOTAL(e.f, pgfree), 0);
+    fx_free(e.f);
+}
+
 /* The ceiling: a 33-page range is flushed page by page (33 INVLPGs on cpu 2
  * and locally), a 34-page range with full flushes (cpu 2 loses the entries
  * outside the range too). */
@@ -555,6 +600,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dontneed_flushes_once_then_frees),
         cmocka_unit_test(test_dontneed_holds_pages_of_an_lru_add_batch),
+        cmocka_unit_test(test_dontneed_marks_pages_reclaim_holds),
         cmocka_unit_test(test_dontneed_ceiling),
         cmocka_unit_test(test_batched_pending_flushes_mm_at_first_table),
         cmocka_unit_test(test_munmap_ipis_lazy_cpus),
