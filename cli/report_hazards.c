@@ -5,6 +5,7 @@
 
 #include "cli/report.h"
 #include "models/hazard.h"
+#include "sim/stats.h"
 
 static void append_indented(GString *s, const char *text)
 {
@@ -19,6 +20,27 @@ static void append_indented(GString *s, const char *text)
     }
 }
 
+static const struct stats_hist *find_hist(const struct stats *st, const char *name)
+{
+    for (size_t i = 0; st && i < stats_n_hists(st); i++)
+        if (strcmp(stats_hist_name(st, (stats_id)i), name) == 0)
+            return stats_hist_get(st, (stats_id)i);
+    return NULL;
+}
+
+/* The census (models/hazard_census.c), sampled at every snapshot. */
+static void census_line(const struct run_output *out, GString *s)
+{
+    const struct stats_hist *all = find_hist(out->st, "stale_tlb_entries");
+    const struct stats_hist *w = find_hist(out->st, "stale_tlb_entries_writable");
+
+    if (!all || !all->count)
+        return;
+    g_string_append_printf(s, "stale TLB entries at %" PRIu64 " snapshots: p50 %" PRIu64
+                           ", max %" PRIu64 " (writable: max %" PRIu64 ")\n", all->count,
+                           hist_percentile(all, 50), all->max, w ? w->max : 0);
+}
+
 void report_hazard_section(const struct run_output *out, GString *s)
 {
     g_string_append_printf(s, "hazards: %" PRIu64 " found in %" PRIu64 " checked accesses "
@@ -26,6 +48,7 @@ void report_hazard_section(const struct run_output *out, GString *s)
     for (unsigned c = 0; c < HC_NR; c++)
         g_string_append_printf(s, "  %-28s %" PRIu64 "\n", hazard_class_name(c),
                                out->hazard_by_class[c]);
+    census_line(out, s);
     for (size_t i = 0; i < out->n_hazard; i++) {
         const struct hazard_report *hz = &out->hazard[i];
 

@@ -90,6 +90,9 @@ void hazard_stale_hit_at(struct machine *m, sim_time_t when, unsigned cpu, uint3
                          uint64_t vpn, uint32_t pfn, enum tlb_access kind, uint64_t pte_now);
 void hazard_stale_hit(struct machine *m, unsigned cpu, uint32_t mm_id, uint64_t vpn,
                       uint32_t pfn, enum tlb_access kind, uint64_t pte_now);
+/* The census: TLB entries (all CPUs, all levels) whose translation the page
+ * table no longer backs, and how many of them are writable. */
+void hazard_census(const struct machine *m, uint64_t *stale, uint64_t *stale_writable);
 uint64_t hazard_count(const struct hazard_log *h);
 uint64_t hazard_class_count(const struct hazard_log *h, enum hazard_class c);
 /* Moves the witnesses and counts into out. */

@@ -49,12 +49,18 @@ static void snapshot(struct sampler *s, sim_time_t now)
         [IRQ_ROW_CAL] = m->ctr.irq_call, [IRQ_ROW_TLB] = m->ctr.ipi_received,
     };
 
+    uint64_t stale, stale_writable;
+
     for (int r = 0; r < IRQ_ROW_NR; r++) {
         snap.count[r] = g_new(uint64_t, m->n_cpus);
         for (unsigned c = 0; c < m->n_cpus; c++)
             snap.count[r][c] = stats_cpu(m->st, rows[r], c);
     }
     g_array_append_val(s->snaps, snap);
+    /* the hazard checker's census, one sample per snapshot */
+    hazard_census(m, &stale, &stale_writable);
+    stats_hist_record(m->st, stats_hist(m->st, "stale_tlb_entries"), stale);
+    stats_hist_record(m->st, stats_hist(m->st, "stale_tlb_entries_writable"), stale_writable);
 }
 
 static void snapshot_ev(struct sim_engine *eng, void *ctx, uint64_t arg)

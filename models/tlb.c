@@ -323,6 +323,28 @@ unsigned tlb_occupancy(const struct tlb *t)
     return n;
 }
 
+void tlb_for_each(const struct tlb *t, tlb_entry_fn *fn, void *arg)
+{
+    const struct tlb_level *lv[] = { &t->l2, &t->l1d, &t->l1i };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(lv); i++)
+        for (size_t j = 0; j < (size_t)lv[i]->sets * lv[i]->ways; j++) {
+            const struct tlb_entry *e = &lv[i]->e[j];
+            uint64_t vpn = e->tag & TLB_VPN_MASK;
+            uint64_t key = e->tag & TLB_KEY_MASK;
+
+            if (!(e->tag & TLB_VALID))
+                continue;
+            /* an L1 entry L2 also holds is the same translation */
+            if (i > 0 && t->l2.sets && tlb_level_find(&t->l2, key, vpn))
+                continue;
+            if (i == 2 && t->l1d.sets && tlb_level_find(&t->l1d, key, vpn))
+                continue;
+            fn(arg, (uint16_t)((e->tag & TLB_ASID_MASK) >> TLB_ASID_SHIFT), vpn, e->pfn,
+               (e->tag & TLB_WRITABLE) != 0);
+        }
+}
+
 /* *writable_dirty: some entry for pfn has W=1 and D=1, i.e. a store could
  * go through it without a walk (hardware rule H2). */
 bool tlb_maps_pfn(const struct tlb *t, uint32_t pfn, bool *writable_dirty)

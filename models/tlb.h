@@ -55,6 +55,11 @@ unsigned tlb_flush_all(struct tlb *t);
 unsigned tlb_occupancy(const struct tlb *t);
 bool tlb_maps_pfn(const struct tlb *t, uint32_t pfn, bool *writable_dirty);
 
+/* Calls fn once for every translation the TLB holds (an entry in L1 and
+ * L2 counts once). For checkers: O(entries). */
+typedef void tlb_entry_fn(void *arg, uint16_t asid, uint64_t vpn, uint32_t pfn, bool writable);
+void tlb_for_each(const struct tlb *t, tlb_entry_fn *fn, void *arg);
+
 const struct tlb_counts *tlb_counts(const struct tlb *t);
 void tlb_reset_counts(struct tlb *t);
 

@@ -226,6 +226,47 @@ static void test_witness_beyond_journal(void **state)
     fx_free(e.f);
 }
 
+/* The census counts entries the page table no longer backs: a cleared PTE,
+ * another frame, a writable entry for a read-only PTE; on x86 through the
+ * CPU's ASID slot, on arm64 through the global ASID. */
+static void census_case(struct machine_cfg *cfg)
+{
+    struct fx *f = fx_new(cfg, NULL, "batch_full", NULL);
+    struct mm *A = machine_new_mm(f->m);
+    struct tlb *tlb = f->m->cpu[1].tlb;
+    uint16_t asid = f->m->arm64 ? A->asid : 2;
+    uint64_t stale, writable;
+    pfn_t p[3];
+    pte_t *pte;
+
+    mm_add_vma(A, VPN, 64, false, false, VMA_READ | VMA_WRITE, 0, 0);
+    fx_load(f, 1, A, 2, 1, false);
+    for (unsigned k = 0; k < 3; k++) {
+        p[k] = fx_anon_page(f, A, VPN + k, 0, PTE_WRITE | PTE_DIRTY, false);
+        tlb_insert(tlb, asid, VPN + k, p[k], true, true, TLB_LOAD);
+    }
+    hazard_census(f->m, &stale, &writable);
+    FX_EQ(stale, 0);
+    *mm_pte(A, VPN, false) = 0;                         /* cleared */
+    *mm_pte(A, VPN + 1, false) = pte_make(p[0], PTE_PRESENT | PTE_WRITE);  /* other frame */
+    pte = mm_pte(A, VPN + 2, false);
+    *pte &= ~PTE_WRITE;                                 /* write-protected */
+    hazard_census(f->m, &stale, &writable);
+    FX_EQ(stale, 3);
+    FX_EQ(writable, 3);
+    tlb_invalidate_page(tlb, asid, VPN);
+    hazard_census(f->m, &stale, &writable);
+    FX_EQ(stale, 2);
+    fx_free(f);
+}
+
+static void test_census(void **state)
+{
+    (void)state;
+    census_case(fx_cfg_x86());
+    census_case(fx_cfg_arm64());
+}
+
 static void test_cfg(void **state)
 {
     struct hazard_cfg cfg;
@@ -262,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_write_after_migration_copy),
         cmocka_unit_test(test_witnesses),
         cmocka_unit_test(test_witness_beyond_journal),
+        cmocka_unit_test(test_census),
         cmocka_unit_test(test_cfg),
     };
 
