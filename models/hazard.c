@@ -118,6 +118,11 @@ static int classify(struct machine *m, const struct frame *f, uint32_t pfn, uint
         return HC_WRITE_AFTER_MPROTECT;
     if (f->flags & FRAME_COPYING)
         return HC_WRITE_AFTER_MIGRATION_COPY;
+    /* An anon page whose PTE a zap removed (MADV_DONTNEED, munmap still in
+     * progress) holds discarded data: a store racing with the call is lost
+     * by its definition, whatever reclaim does with the frame meanwhile. */
+    if ((f->flags & FRAME_ANON) && !(pte_now & (PTE_PRESENT | PTE_SWAP | PTE_MIGRATION)))
+        return -1;
     if (f->flags & FRAME_WRITEBACK)
         return HC_LOST_WRITE;       /* H-a: the I/O has the old content */
     if (!(f->flags & FRAME_DIRTY))

@@ -54,6 +54,17 @@ static uint64_t count(const struct hz_env *e, enum hazard_class c)
     return hazard_class_count(e->f->m->hazards, c);
 }
 
+/* Reclaim's unmap: the PTE names swap slot 77, which the frame caches. */
+#define SWAP_PTE pte_make(77, PTE_SWAP)
+
+static void swapped_out(struct hz_env *e, uint16_t more_flags)
+{
+    struct frame *fr = mem_frame(e->f->m->mem, e->pfn);
+
+    fr->index = 77;
+    fr->flags = FRAME_ANON | FRAME_SWAPCACHE | more_flags;
+}
+
 static void hit(struct hz_env *e, enum tlb_access kind, uint64_t pte_now)
 {
     hazard_stale_hit(e->f->m, 1, e->A->id, VPN, e->pfn, kind, pte_now);
@@ -121,17 +132,21 @@ static void test_isolated_page_is_not_reallocated(void **state)
     fx_free(e.f);
 }
 
+/* Reclaim unmapped the page (swap entry naming its slot) and started its
+ * I/O, or already cleaned it: a store is lost. Had a zap removed the PTE
+ * instead (MADV_DONTNEED in progress), the data is discarded and the store
+ * races with the call: no hazard. */
 static void test_cleaned_or_under_writeback(void **state)
 {
     struct hz_env e = hz_env_new(NULL);
-    struct frame *fr = mem_frame(e.f->m->mem, e.pfn);
 
     (void)state;
-    fr->flags = FRAME_ANON | FRAME_WRITEBACK;
-    hit(&e, TLB_STORE, 0);
-    hit(&e, TLB_LOAD, 0);                   /* a load of the old data is fine */
-    fr->flags = FRAME_ANON;                 /* written back, clean */
-    hit(&e, TLB_STORE, 0);
+    swapped_out(&e, FRAME_WRITEBACK);
+    hit(&e, TLB_STORE, SWAP_PTE);
+    hit(&e, TLB_LOAD, SWAP_PTE);            /* a load of the old data is fine */
+    hit(&e, TLB_STORE, 0);                  /* zapped: discarded data */
+    swapped_out(&e, 0);                     /* written back, clean */
+    hit(&e, TLB_STORE, SWAP_PTE);
     FX_EQ(count(&e, HC_LOST_WRITE), 2);
     FX_EQ(hazard_count(e.f->m->hazards), 2);
     fx_free(e.f);
@@ -183,11 +198,11 @@ static void test_witnesses(void **state)
     hazard_note(e.f->m, HZ_UNMAP, 0, e.pfn, e.A->id, VPN);
     hazard_note(e.f->m, HZ_FLUSH, 1, PFN_NONE, e.A->id + 7, 0);
     hazard_note(e.f->m, HZ_WRITEBACK, 0, e.pfn, 0, 0);
-    mem_frame(e.f->m->mem, e.pfn)->flags = FRAME_ANON | FRAME_WRITEBACK;
-    hit(&e, TLB_STORE, 0);
-    hit(&e, TLB_STORE, 0);                  /* the same entry again: no new witness */
-    hazard_stale_hit(e.f->m, 2, e.A->id, VPN, e.pfn, TLB_STORE, 0);
-    hazard_stale_hit(e.f->m, 3, e.A->id, VPN, e.pfn, TLB_STORE, 0);
+    swapped_out(&e, FRAME_WRITEBACK);
+    hit(&e, TLB_STORE, SWAP_PTE);
+    hit(&e, TLB_STORE, SWAP_PTE);           /* the same entry again: no new witness */
+    hazard_stale_hit(e.f->m, 2, e.A->id, VPN, e.pfn, TLB_STORE, SWAP_PTE);
+    hazard_stale_hit(e.f->m, 3, e.A->id, VPN, e.pfn, TLB_STORE, SWAP_PTE);
     FX_EQ(count(&e, HC_LOST_WRITE), 4);
     hazard_log_export(e.f->m->hazards, &out);
     FX_EQ(out.n_hazard, 2);
@@ -216,8 +231,8 @@ static void test_witness_beyond_journal(void **state)
     hazard_note(e.f->m, HZ_UNMAP, 0, e.pfn, e.A->id, VPN);
     for (unsigned i = 0; i < (1u << 16); i++)
         hazard_note(e.f->m, HZ_MAP, 0, e.pfn + 1, e.A->id, VPN + 1);
-    mem_frame(e.f->m->mem, e.pfn)->flags = FRAME_ANON;
-    hit(&e, TLB_STORE, 0);
+    swapped_out(&e, 0);                     /* written back, clean */
+    hit(&e, TLB_STORE, SWAP_PTE);
     hazard_log_export(e.f->m->hazards, &out);
     FX_EQ(out.n_hazard, 1);
     assert_true(g_str_has_prefix(out.hazard[0].trace, "(earlier events"));

@@ -38,7 +38,17 @@ static const char *const stress[] = {
     FILES,
     MIGRATE,
 };
+/* Seeds per stress scenario; TLBSIM_STRESS_SEEDS=N runs more (a longer
+ * local check; CI keeps the default). */
 #define STRESS_SEEDS 4
+
+static unsigned stress_seeds(void)
+{
+    const char *env = g_getenv("TLBSIM_STRESS_SEEDS");
+    unsigned n = env ? (unsigned)g_ascii_strtoull(env, NULL, 10) : 0;
+
+    return n ? n : STRESS_SEEDS;
+}
 
 /* Runs path with the --set assignments (NULL-terminated); returns the
  * hazard counts by class and the total. */
@@ -110,7 +120,7 @@ static void test_policies_are_safe(void **state)
 
     snprintf(policy, sizeof(policy), "policy.name=%s", p->name);
     for (size_t s = 0; s < G_N_ELEMENTS(stress); s++) {
-        for (unsigned k = 1; k <= STRESS_SEEDS; k++) {
+        for (unsigned k = 1; k <= stress_seeds(); k++) {
             GRand *r = g_rand_new_with_seed(k);
             uint64_t found;
 
@@ -123,10 +133,14 @@ static void test_policies_are_safe(void **state)
                 sets[3] = NULL;
             }
             found = run_counts(stress[s], sets, NULL);
-            if (found)
-                fail_msg("%s on %s, seed %u (%s %s ...): %" PRIu64 " hazards", p->name,
-                         stress[s], 1000 + 17 * k, sets[3] ? sets[3] : "",
-                         sets[4] ? sets[4] : "", found);
+            if (found) {
+                GString *all = g_string_new(NULL);
+
+                for (unsigned i = 0; sets[i]; i++)
+                    g_string_append_printf(all, " --set %s", sets[i]);
+                fail_msg("%s: %" PRIu64 " hazards; to see them: build/tlbsim run %s%s",
+                         p->name, found, stress[s], all->str);
+            }
             g_rand_free(r);
         }
     }
