@@ -22,10 +22,9 @@ static void append_indented(GString *s, const char *text)
 
 static const struct stats_hist *find_hist(const struct stats *st, const char *name)
 {
-    for (size_t i = 0; st && i < stats_n_hists(st); i++)
-        if (strcmp(stats_hist_name(st, (stats_id)i), name) == 0)
-            return stats_hist_get(st, (stats_id)i);
-    return NULL;
+    stats_id id;
+
+    return st && stats_find_hist(st, name, &id) ? stats_hist_get(st, id) : NULL;
 }
 
 /* The census (models/hazard_census.c), sampled at every snapshot. */

@@ -113,12 +113,11 @@ static void summary_metrics_table(const struct run_output *out, GString *s)
 
 static void summary_latency(const struct run_output *out, GString *s)
 {
-    for (size_t i = 0; i < stats_n_hists(out->st); i++) {
-        const struct stats_hist *h;
+    stats_id id;
 
-        if (strcmp(stats_hist_name(out->st, (stats_id)i), "shootdown_latency_ns") != 0)
-            continue;
-        h = stats_hist_get(out->st, (stats_id)i);
+    if (stats_find_hist(out->st, "shootdown_latency_ns", &id)) {
+        const struct stats_hist *h = stats_hist_get(out->st, id);
+
         g_string_append_printf(s, "\nshootdown latency (ns): count %" PRIu64 "  p50 %" PRIu64
                                "  p90 %" PRIu64 "  p99 %" PRIu64 "  max %" PRIu64 "\n",
                                h->count, hist_percentile(h, 50), hist_percentile(h, 90),

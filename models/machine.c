@@ -27,6 +27,8 @@ static void register_counters(struct machine *m)
 #include "models/counters.def"
 #undef C
     m->ctr.shootdown_latency = stats_hist(m->st, "shootdown_latency_ns");
+    m->ctr.stale_entries = stats_hist(m->st, "stale_tlb_entries");
+    m->ctr.stale_entries_writable = stats_hist(m->st, "stale_tlb_entries_writable");
 }
 
 /* Fallback order of each node: by distance, then by node id. */

@@ -36,6 +36,7 @@ struct machine_counters {
 #include "models/counters.def"
 #undef C
     stats_id shootdown_latency;     /* histogram: initiator's wait, ns */
+    stats_id stale_entries, stale_entries_writable;   /* histograms: the hazard census */
 };
 
 /* Stream kinds for rng_stream_init (see sim/rng.h). */

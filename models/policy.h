@@ -100,6 +100,9 @@ size_t policy_count(void);
 const struct flush_policy_ops *policy_at(size_t i);
 void policy_registry_print(FILE *out);
 
+/* flush_tlb_batched_pending's test: whether a reclaim batch of mm is still
+ * unflushed (then it counts as flushed from now on: the caller flushes). */
+bool policy_batched_pending_take(struct mm *mm);
 /* Mainline flush_tlb_batched_pending (§3): used when a policy has no hook. */
 bool policy_default_batched_pending(struct machine *m, struct task *t, struct mm *mm,
                                     sim_time_t *cost_ns);

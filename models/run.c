@@ -59,8 +59,8 @@ static void snapshot(struct sampler *s, sim_time_t now)
     g_array_append_val(s->snaps, snap);
     /* the hazard checker's census, one sample per snapshot */
     hazard_census(m, &stale, &stale_writable);
-    stats_hist_record(m->st, stats_hist(m->st, "stale_tlb_entries"), stale);
-    stats_hist_record(m->st, stats_hist(m->st, "stale_tlb_entries_writable"), stale_writable);
+    stats_hist_record(m->st, m->ctr.stale_entries, stale);
+    stats_hist_record(m->st, m->ctr.stale_entries_writable, stale_writable);
 }
 
 static void snapshot_ev(struct sim_engine *eng, void *ctx, uint64_t arg)

@@ -140,6 +140,11 @@ bool stats_find(const struct stats *st, const char *name, stats_id *out)
     return names_find(&st->counters, name, out);
 }
 
+bool stats_find_hist(const struct stats *st, const char *name, stats_id *out)
+{
+    return names_find(&st->hists, name, out);
+}
+
 size_t stats_n_counters(const struct stats *st)
 {
     return st->counters.names->len;

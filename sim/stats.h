@@ -44,6 +44,8 @@ uint64_t stats_cpu(const struct stats *st, stats_id id, unsigned cpu);
 void stats_reset(struct stats *st);
 
 stats_id stats_hist(struct stats *st, const char *name);
+/* As stats_find, for a histogram. */
+bool stats_find_hist(const struct stats *st, const char *name, stats_id *out);
 size_t stats_n_hists(const struct stats *st);
 const char *stats_hist_name(const struct stats *st, stats_id id);
 void stats_hist_record(struct stats *st, stats_id id, uint64_t value);

@@ -129,9 +129,8 @@ static bool invlpgb_batched_pending(void *priv, struct task *t, struct mm *mm,
     (void)priv;
     if (m->arm64)
         return policy_default_batched_pending(m, t, mm, cost_ns);
-    if (mm->flush_batched_pending == mm->flush_batched_flushed)
+    if (!policy_batched_pending_take(mm))
         return false;
-    mm->flush_batched_flushed = mm->flush_batched_pending;
     return sd_dsb_after(m, t, sd_tlbi_all(m, t, mm));
 }
 
