@@ -15,16 +15,21 @@ static bool no_flush_dirty(void *priv, struct task *t, sim_time_t *cost_ns)
     return false;
 }
 
+/* The flush_pending call that remove_flush takes out (installed only for
+ * these three). */
+static bool removed_point(int removed, enum flush_point why)
+{
+    return (removed == RF_BEFORE_FREE && why == FLUSH_BEFORE_FREE) ||
+           (removed == RF_END_OF_PASS && why == FLUSH_END_OF_PASS) ||
+           (removed == RF_BEFORE_COPY && why == FLUSH_BEFORE_COPY);
+}
+
 static bool some_flush_pending(void *priv, struct task *t, enum flush_point why,
                                sim_time_t *cost_ns)
 {
-    static const enum flush_point skipped[RF_NR] = {
-        [RF_BEFORE_FREE] = FLUSH_BEFORE_FREE, [RF_END_OF_PASS] = FLUSH_END_OF_PASS,
-        [RF_BEFORE_COPY] = FLUSH_BEFORE_COPY,
-    };
     struct machine *m = t->m;
 
-    if (why == skipped[m->removed_flush])
+    if (removed_point(m->removed_flush, why))
         return false;
     return m->policy_orig->flush_pending(priv, t, why, cost_ns);
 }
