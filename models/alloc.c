@@ -46,8 +46,10 @@ static pfn_t take(struct machine *m, struct task *t, unsigned node)
     return pfn;
 }
 
-enum alloc_result alloc_page_try(struct machine *m, struct task *t, unsigned pref_node,
-                                 pfn_t *pfn, unsigned *reclaim_node)
+/* get_page_from_freelist at the low watermark, then (kswapd woken) at min.
+ * The caller counts the allocstall when it fails. */
+static enum alloc_result freelist_try(struct machine *m, struct task *t, unsigned pref_node,
+                                      pfn_t *pfn, unsigned *reclaim_node)
 {
     const uint16_t *zl = &m->zonelist[pref_node * m->cfg->n_nodes];
     unsigned n = m->cfg->n_nodes, i;
@@ -69,8 +71,45 @@ enum alloc_result alloc_page_try(struct machine *m, struct task *t, unsigned pre
                 return ALLOC_OK;
         }
     }
-    stats_add(m->st, m->ctr.allocstall, t->cpu, 1);
     *reclaim_node = pref_node;
+    return ALLOC_RECLAIM;
+}
+
+enum alloc_result alloc_page_try(struct machine *m, struct task *t, unsigned pref_node,
+                                 pfn_t *pfn, unsigned *reclaim_node)
+{
+    if (freelist_try(m, t, pref_node, pfn, reclaim_node) == ALLOC_OK)
+        return ALLOC_OK;
+    stats_add(m->st, m->ctr.allocstall, t->cpu, 1);
+    return ALLOC_RECLAIM;
+}
+
+void alloc_drain_all_pages(struct machine *m, unsigned cpu)
+{
+    for (unsigned node = 0; node < m->cfg->n_nodes; node++)
+        mem_drain_pcp(m->mem, node);
+    stats_add(m->st, m->ctr.drain_all_pages, cpu, 1);
+}
+
+/* __alloc_pages_direct_reclaim (mm/page_alloc.c): "If an allocation failed
+ * after direct reclaim, it could be because pages are pinned on the
+ * per-cpu lists ... drain_all_pages(NULL); drained = true; goto retry",
+ * only when __perform_reclaim made progress. A reclaimer frees to its own
+ * pcp list, which the watermarks do not count, so this drain is what
+ * makes its pages, and every other CPU's, allocatable under pressure. The
+ * drain's own cost (work items on every CPU) is not modelled. */
+enum alloc_result alloc_page_after_reclaim(struct machine *m, struct task *t, unsigned pref_node,
+                                           uint32_t progress, pfn_t *pfn,
+                                           unsigned *reclaim_node)
+{
+    if (freelist_try(m, t, pref_node, pfn, reclaim_node) == ALLOC_OK)
+        return ALLOC_OK;
+    if (progress) {
+        alloc_drain_all_pages(m, t->cpu);
+        if (freelist_try(m, t, pref_node, pfn, reclaim_node) == ALLOC_OK)
+            return ALLOC_OK;
+    }
+    stats_add(m->st, m->ctr.allocstall, t->cpu, 1);
     return ALLOC_RECLAIM;
 }
 

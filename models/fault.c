@@ -191,8 +191,14 @@ static bool get_page(struct task *t, struct fault_ctx *fc)
         fc->have_pfn = false;
         return true;
     }
-    if (alloc_page_try(m, t, node, &fc->pfn, &rnode) == ALLOC_RECLAIM) {
+    /* Back from direct reclaim: the allocation __alloc_pages_direct_reclaim
+     * makes, which drains the pcp lists if reclaim made progress. */
+    if ((fc->reclaim_tries ? alloc_page_after_reclaim(m, t, node, reclaim_last_reclaimed(t),
+                                                      &fc->pfn, &rnode)
+                           : alloc_page_try(m, t, node, &fc->pfn, &rnode)) == ALLOC_RECLAIM) {
         if (fc->reclaim_tries++ >= 8) {
+            /* Past the watermarks, frames on pcp lists included. */
+            alloc_drain_all_pages(m, t->cpu);
             fc->pfn = mem_alloc(m->mem, rnode, t->cpu);
             if (fc->pfn == PFN_NONE) {
                 machine_fail(m, "out of memory: reclaim frees nothing and no frame is left");

@@ -45,7 +45,8 @@ static void mem_node_init(struct memory *m, unsigned nid, pfn_t start, uint32_t 
     n->start = start;
     n->pages = pages;
     n->free_head = pages ? start : PFN_NONE;
-    n->buddy_pages = n->free_pages = pages;
+    n->buddy_pages = pages;
+    n->pcp_pages = 0;
     for (uint32_t i = 0; i < pages; i++) {
         struct frame *f = &m->frames[start + i];
 
@@ -176,37 +177,50 @@ static void mem_splice(struct memory *m, pfn_t *src, pfn_t *dst, uint32_t n,
     *dst = first;
 }
 
-static void mem_pcp_to_node(struct memory *m, struct mem_pcp *pcp, unsigned node, uint32_t n)
+/* Returns the oldest n frames of a pcp list to the node's free list, as
+ * free_pcppages_bulk takes from the list tail (mem_free past pcp_high; all
+ * of them for mem_drain_pcp): recently freed frames stay on the CPU, which
+ * matters to policies that track freed frames (LUF). Walks the list once,
+ * at most pcp_high frames. */
+static void mem_pcp_drain_oldest(struct memory *m, struct mem_pcp *pcp, unsigned node,
+                                 uint32_t n)
 {
-    struct mem_node *nd = &m->node[node];
+    pfn_t *tail = &pcp->head;
 
-    mem_splice(m, &pcp->head, &nd->free_head, n, FRAME_FREE);
+    for (uint32_t keep = pcp->count - n; keep; keep--)
+        tail = &m->frames[*tail].next;
+    mem_splice(m, tail, &m->node[node].free_head, n, FRAME_FREE);
     pcp->count -= n;
-    nd->buddy_pages += n;
+    m->node[node].pcp_pages -= n;
+    m->node[node].buddy_pages += n;
 }
 
 /* Returns every CPU's pcp frames of `node` to its free list, as the kernel's
- * drain_all_pages() does before it gives up on an allocation. */
+ * drain_all_pages() (mm/page_alloc.c) does. The allocator calls it only
+ * from __alloc_pages_direct_reclaim, when an allocation still fails after
+ * direct reclaim made progress ("it could be because pages are pinned on
+ * the per-cpu lists"); see alloc_page_after_reclaim. */
 void mem_drain_pcp(struct memory *m, unsigned node)
 {
     MEM_BUG_ON(node >= m->n_nodes, "node %u of %" PRIu32, node, m->n_nodes);
     for (uint32_t cpu = 0; cpu < m->n_cpus; cpu++) {
         struct mem_pcp *pcp = mem_pcp(m, cpu, node);
 
-        mem_pcp_to_node(m, pcp, node, pcp->count);
+        mem_pcp_drain_oldest(m, pcp, node, pcp->count);
     }
 }
 
+/* rmqueue_bulk: up to pcp_batch frames from the node's free list. An empty
+ * free list leaves the pcp list empty (rmqueue fails for this zone); other
+ * CPUs' pcp frames stay where they are. */
 static void mem_pcp_refill(struct memory *m, struct mem_pcp *pcp, unsigned node)
 {
     struct mem_node *nd = &m->node[node];
-    uint32_t n;
+    uint32_t n = (uint32_t)MIN((uint64_t)m->pcp_batch, nd->buddy_pages);
 
-    if (nd->buddy_pages == 0 && nd->free_pages > 0)
-        mem_drain_pcp(m, node);
-    n = (uint32_t)MIN((uint64_t)m->pcp_batch, nd->buddy_pages);
     mem_splice(m, &nd->free_head, &pcp->head, n, FRAME_PCP);
     nd->buddy_pages -= n;
+    nd->pcp_pages += n;
     pcp->count += n;
 }
 
@@ -225,7 +239,7 @@ pfn_t mem_alloc(struct memory *m, unsigned node, unsigned cpu)
     MEM_BUG_ON(f->state != FRAME_PCP, "pfn %" PRIu32 " state %u on a pcp list", pfn, f->state);
     pcp->head = f->next;
     pcp->count--;
-    m->node[node].free_pages--;
+    m->node[node].pcp_pages--;
     f->prev = f->next = PFN_NONE;
     f->rmap = RMAP_NONE;
     f->flags = 0;
@@ -248,22 +262,6 @@ static void mem_check_freeable(const struct frame *f, pfn_t pfn)
                "freeing pfn %" PRIu32 " with flags %#x", pfn, f->flags);
 }
 
-/* Past pcp_high the oldest pcp_batch frames go back to the node (as
- * free_pcppages_bulk takes from the list tail): recently freed frames stay
- * on the CPU, which matters to policies that track freed frames (LUF).
- * Walks the list once per drain, at most pcp_high frames. */
-static void mem_pcp_drain_oldest(struct memory *m, struct mem_pcp *pcp, unsigned node,
-                                 uint32_t n)
-{
-    pfn_t *tail = &pcp->head;
-
-    for (uint32_t keep = pcp->count - n; keep; keep--)
-        tail = &m->frames[*tail].next;
-    mem_splice(m, tail, &m->node[node].free_head, n, FRAME_FREE);
-    pcp->count -= n;
-    m->node[node].buddy_pages += n;
-}
-
 void mem_free(struct memory *m, pfn_t pfn, unsigned cpu)
 {
     struct frame *f = mem_frame(m, pfn);
@@ -276,7 +274,7 @@ void mem_free(struct memory *m, pfn_t pfn, unsigned cpu)
     f->next = pcp->head;
     pcp->head = pfn;
     pcp->count++;
-    m->node[node].free_pages++;
+    m->node[node].pcp_pages++;
     if (pcp->count > m->pcp_high)
         mem_pcp_drain_oldest(m, pcp, node, MIN(m->pcp_batch, pcp->count));
 }
@@ -290,7 +288,13 @@ uint32_t mem_pcp_count(const struct memory *m, unsigned cpu, unsigned node)
 uint64_t mem_node_free(const struct memory *m, unsigned node)
 {
     MEM_BUG_ON(node >= m->n_nodes, "node %u of %" PRIu32, node, m->n_nodes);
-    return m->node[node].free_pages;
+    return m->node[node].buddy_pages;
+}
+
+uint64_t mem_node_pcp(const struct memory *m, unsigned node)
+{
+    MEM_BUG_ON(node >= m->n_nodes, "node %u of %" PRIu32, node, m->n_nodes);
+    return m->node[node].pcp_pages;
 }
 
 uint64_t mem_node_pages(const struct memory *m, unsigned node)

@@ -74,21 +74,29 @@ uint64_t mem_n_frames(const struct memory *m);
 struct frame *mem_frame(struct memory *m, pfn_t pfn);
 unsigned mem_pfn_node(const struct memory *m, pfn_t pfn);
 
-/* Takes a free frame of `node` for CPU `cpu` (from its pcp list, refilled in
- * batches from the node's free list). Returns PFN_NONE when the node has no
- * free frame at all; watermark policy is the caller's. The frame comes back
- * FRAME_ALLOCATED with flags, rmap and mapcount cleared. */
+/* Takes a free frame of `node` for CPU `cpu`: from its pcp list, refilled
+ * with up to pcp_batch frames from the node's free list when empty (the
+ * kernel's rmqueue_pcplist / rmqueue_bulk). Returns PFN_NONE when both are
+ * empty: frames on other CPUs' pcp lists are not taken (the kernel's zone
+ * allocation fails and the caller goes on to the next zone or the slow
+ * path; only mem_drain_pcp returns them). Watermark policy is the caller's.
+ * The frame comes back FRAME_ALLOCATED with flags, rmap and mapcount
+ * cleared. */
 pfn_t mem_alloc(struct memory *m, unsigned node, unsigned cpu);
 /* Returns an unmapped frame (not on an LRU) to CPU `cpu`'s pcp list; past
- * pcp_high, a batch drains to the node's free list. */
+ * pcp_high, the oldest pcp_batch frames drain to the node's free list. */
 void mem_free(struct memory *m, pfn_t pfn, unsigned cpu);
 /* Returns every CPU's pcp frames of node to the node's free list (the
- * kernel's drain_all_pages); mem_alloc does this itself before failing. */
+ * kernel's drain_all_pages, which the allocator calls when an allocation
+ * fails after direct reclaim made progress: alloc_page_after_reclaim). */
 void mem_drain_pcp(struct memory *m, unsigned node);
 /* Frames on CPU cpu's pcp list for node. */
 uint32_t mem_pcp_count(const struct memory *m, unsigned cpu, unsigned node);
-/* Free frames of a node, counting pcp lists. */
+/* Free frames of a node on its free list, as NR_FREE_PAGES: pcp frames are
+ * not counted (watermarks compare against this). */
 uint64_t mem_node_free(const struct memory *m, unsigned node);
+/* Frames of a node on every CPU's pcp list. */
+uint64_t mem_node_pcp(const struct memory *m, unsigned node);
 uint64_t mem_node_pages(const struct memory *m, unsigned node);
 uint64_t mem_wmark(const struct memory *m, unsigned node, enum wmark w);
 

@@ -28,8 +28,12 @@ struct mem_node {
     pfn_t start;           /* first pfn; the node owns [start, start + pages) */
     uint32_t pages;
     pfn_t free_head;       /* LIFO free list ("buddy"), linked through frame.next */
-    uint64_t buddy_pages;  /* frames on free_head */
-    uint64_t free_pages;   /* buddy_pages plus every CPU's pcp frames of this node */
+    /* Frames on free_head: the kernel's NR_FREE_PAGES, which counts buddy
+     * pages only (account_freepages() runs as pages enter or leave the
+     * buddy free lists, in __free_one_page and rmqueue_bulk; a page on a
+     * pcp list is not in it), so watermark checks see these alone. */
+    uint64_t buddy_pages;
+    uint64_t pcp_pages;    /* every CPU's pcp frames of this node */
     uint64_t wmark[3];     /* enum wmark, pages */
     struct mem_lru lru[LRU_NR];
 };

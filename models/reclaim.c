@@ -34,6 +34,11 @@ uint64_t reclaim_pages_freed(const struct task *t)
     return t->reclaim ? t->reclaim->freed_total : 0;
 }
 
+uint32_t reclaim_last_reclaimed(const struct task *t)
+{
+    return t->reclaim ? t->reclaim->nr_reclaimed : 0;
+}
+
 void reclaim_start(struct task *t, unsigned node, bool kswapd, uint32_t nr_to_reclaim,
                    task_run_fn *done)
 {

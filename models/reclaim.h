@@ -26,5 +26,9 @@ void reclaim_list_start(struct task *t, const pfn_t *pfns, uint32_t n, task_run_
 void reclaim_ctx_free(struct reclaim_ctx *rc);
 /* Pages this task's reclaim freed since it was created. */
 uint64_t reclaim_pages_freed(const struct task *t);
+/* Pages its last (or current) reclaim_start reclaimed, demoted ones
+ * included: the kernel's nr_reclaimed, returned by __perform_reclaim as
+ * did_some_progress. */
+uint32_t reclaim_last_reclaimed(const struct task *t);
 
 #endif

@@ -641,11 +641,13 @@ static inline pfn_t fx_file_page(struct fx *f, uint32_t file_id, uint64_t index,
 }
 
 /* Takes frames of `node` (kept FRAME_ALLOCATED, as kernel memory) until it
- * has exactly `free_pages` free. */
+ * has exactly `free_pages` free on its free list and none on pcp lists
+ * (the last refill's leftover drained back). */
 static inline void fx_fill_node(struct fx *f, unsigned node, uint64_t free_pages)
 {
-    while (mem_node_free(f->m->mem, node) > free_pages)
+    while (mem_node_free(f->m->mem, node) + mem_node_pcp(f->m->mem, node) > free_pages)
         (void)fx_frame(f, node);
+    mem_drain_pcp(f->m->mem, node);
     FX_EQ(mem_node_free(f->m->mem, node), free_pages);
 }
 

@@ -8,6 +8,11 @@
  * lru_add_batch pages (folio_batch, 31 since v6.2) that drains onto the
  * inactive lists in the order the pages were added, one lru_lock section
  * per run of pages of the same node.
+ * Watermarks compare a node's free list only (NR_FREE_PAGES): a refill moves
+ * a batch of pcp_batch frames to the CPU's pcp list, which no longer counts,
+ * and frames freed to pcp lists come back only past pcp_high or through
+ * drain_all_pages, which __alloc_pages_direct_reclaim calls when the
+ * allocation after a reclaim that made progress fails.
  * Watermarks of every node: min 256, low 320, high 384 pages (see
  * tests/machine_fixture.h). Nothing here runs the engine: the calls are
  * made at time 0 by an unattached task on cpu 0. */
@@ -15,6 +20,7 @@
 
 #define WMIN 256
 #define WLOW 320
+#define BATCH 63    /* kernel_cfg.c's default pcp_batch */
 
 /* Three nodes: 0 and 1 with the CPUs, 2 a CPU-less expander. Distances
  * 0-1: 30, 0-2: 20, 1-2: 20, so node 0 falls back to 2 before 1. */
@@ -71,7 +77,8 @@ static void test_alloc_above_low_takes_local(void **state)
     FX_EQ(alloc_page_try(f->m, t, 0, &pfn, &rnode), ALLOC_OK);
     FX_EQ(mem_pfn_node(f->m->mem, pfn), 0);
     FX_EQ(mem_frame(f->m->mem, pfn)->state, FRAME_ALLOCATED);
-    FX_EQ(mem_node_free(f->m->mem, 0), WLOW);
+    FX_EQ(mem_node_free(f->m->mem, 0), WLOW + 1 - BATCH);   /* rmqueue_bulk's batch */
+    FX_EQ(mem_pcp_count(f->m->mem, 0, 0), BATCH - 1);
     FX_EQ(rnode, 99);
     FX_EQ(FX_CPU(f, pgalloc, 0), 1);
     FX_EQ(FX_TOTAL(f, kswapd_wakeups), 0);
@@ -126,7 +133,7 @@ static void test_alloc_below_low_everywhere_wakes_kswapd_takes_min(void **state)
         assert_true(kswapd_woken(f, n));
     FX_EQ(alloc_page_try(f->m, t, 0, &pfn, &rnode), ALLOC_OK);
     FX_EQ(mem_pfn_node(f->m->mem, pfn), 0);
-    FX_EQ(mem_node_free(f->m->mem, 0), WMIN);
+    FX_EQ(mem_node_free(f->m->mem, 0), WMIN + 1 - BATCH);
     /* kswapd already awake: not woken (or counted) again */
     FX_EQ(FX_TOTAL(f, kswapd_wakeups), 3);
     FX_EQ(FX_TOTAL(f, allocstall), 0);
@@ -169,6 +176,94 @@ static pfn_t new_page(struct fx *f, unsigned node, bool anon)
     if (anon)
         mem_rmap_add(f->m->mem, pfn, 1, vpn++);
     return pfn;
+}
+
+
+/* Puts n frames of node on CPU `cpu`'s pcp list (freed there, as by a
+ * reclaimer on that CPU) and leaves the node's free list at exactly
+ * `free_pages`. n must stay within pcp_high (378), so none drain. */
+static void pcp_hoard(struct fx *f, unsigned node, unsigned cpu, uint32_t n, uint64_t free_pages)
+{
+    pfn_t *p = g_new(pfn_t, n);
+
+    for (uint32_t i = 0; i < n; i++)
+        p[i] = fx_frame(f, node);
+    fx_fill_node(f, node, free_pages);
+    for (uint32_t i = 0; i < n; i++)
+        mem_free(f->m->mem, p[i], cpu);
+    g_free(p);
+    FX_EQ(mem_pcp_count(f->m->mem, cpu, node), n);
+    FX_EQ(mem_node_free(f->m->mem, node), free_pages);
+}
+
+/* Frames on pcp lists are not free for the watermarks (zone_watermark_ok
+ * reads NR_FREE_PAGES): with 200 frames on CPU 1's pcp list and the free
+ * list at min, the allocation must reclaim, on any CPU. */
+static void test_alloc_pcp_frames_not_counted_free(void **state)
+{
+    struct task *t;
+    struct fx *f = setup3(&t);
+    pfn_t pfn = PFN_NONE;
+    unsigned rnode = 99;
+
+    fx_fill_node(f, 1, WMIN);
+    fx_fill_node(f, 2, WMIN);
+    pcp_hoard(f, 0, 1, 200, WMIN);
+    FX_EQ(mem_node_pcp(f->m->mem, 0), 200);
+    FX_EQ(alloc_page_try(f->m, t, 0, &pfn, &rnode), ALLOC_RECLAIM);
+    FX_EQ(pfn, PFN_NONE);
+    FX_EQ(rnode, 0);
+    FX_EQ(mem_pcp_count(f->m->mem, 1, 0), 200);     /* not drained */
+    FX_EQ(FX_TOTAL(f, drain_all_pages), 0);
+    FX_EQ(FX_TOTAL(f, allocstall), 1);
+    fx_free(f);
+}
+
+/* __alloc_pages_direct_reclaim: the allocation after a reclaim that made
+ * no progress fails as before (no drain); after one that made progress it
+ * drains every CPU's pcp lists (drain_all_pages) and retries, and the
+ * drained frames now count: node 0 is above low and serves it from the
+ * fast path. One allocstall per failed attempt, none for the success. */
+static void test_alloc_after_reclaim_drains_pcp_on_progress(void **state)
+{
+    struct task *t;
+    struct fx *f = setup3(&t);
+    pfn_t pfn = PFN_NONE;
+    unsigned rnode = 99;
+
+    fx_fill_node(f, 1, WMIN);
+    fx_fill_node(f, 2, WMIN);
+    pcp_hoard(f, 0, 1, 200, WMIN);
+    FX_EQ(alloc_page_after_reclaim(f->m, t, 0, 0, &pfn, &rnode), ALLOC_RECLAIM);
+    FX_EQ(FX_TOTAL(f, drain_all_pages), 0);
+    FX_EQ(mem_pcp_count(f->m->mem, 1, 0), 200);
+    FX_EQ(FX_TOTAL(f, allocstall), 1);
+    FX_EQ(alloc_page_after_reclaim(f->m, t, 0, 32, &pfn, &rnode), ALLOC_OK);
+    FX_EQ(FX_CPU(f, drain_all_pages, 0), 1);
+    FX_EQ(FX_TOTAL(f, allocstall), 1);
+    FX_EQ(mem_pfn_node(f->m->mem, pfn), 0);
+    FX_EQ(mem_pcp_count(f->m->mem, 1, 0), 0);
+    FX_EQ(mem_node_pcp(f->m->mem, 0), BATCH - 1);   /* CPU 0's refill */
+    FX_EQ(mem_node_free(f->m->mem, 0), WMIN + 200 - BATCH);
+    fx_free(f);
+}
+
+/* Progress but nothing to drain (every pcp list empty): the retry fails
+ * too and the caller reclaims again. */
+static void test_alloc_after_reclaim_nothing_pinned_reclaims(void **state)
+{
+    struct task *t;
+    struct fx *f = setup3(&t);
+    pfn_t pfn = PFN_NONE;
+    unsigned rnode = 99;
+
+    for (unsigned n = 0; n < 3; n++)
+        fx_fill_node(f, n, WMIN);
+    FX_EQ(alloc_page_after_reclaim(f->m, t, 0, 32, &pfn, &rnode), ALLOC_RECLAIM);
+    FX_EQ(FX_TOTAL(f, drain_all_pages), 1);
+    FX_EQ(FX_TOTAL(f, allocstall), 1);
+    FX_EQ(pfn, PFN_NONE);
+    fx_free(f);
 }
 
 /* The LRU-add batch (31 pages, v6.14): the first 30 pages stay in the
@@ -319,6 +414,9 @@ int main(void)
         cmocka_unit_test(test_alloc_below_low_falls_back_by_distance),
         cmocka_unit_test(test_alloc_below_low_everywhere_wakes_kswapd_takes_min),
         cmocka_unit_test(test_alloc_below_min_everywhere_reclaims),
+        cmocka_unit_test(test_alloc_pcp_frames_not_counted_free),
+        cmocka_unit_test(test_alloc_after_reclaim_drains_pcp_on_progress),
+        cmocka_unit_test(test_alloc_after_reclaim_nothing_pinned_reclaims),
         cmocka_unit_test(test_lru_add_batch_drains_in_order),
         cmocka_unit_test(test_lru_add_batch_size_is_configurable),
         cmocka_unit_test(test_lru_add_drain_lock_sections),
