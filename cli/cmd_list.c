@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "models/machine_cfg.h"
 #include "models/policy.h"
+#include "models/workload.h"
 
 #ifndef TLBSIM_DATADIR_DEFAULT
 #define TLBSIM_DATADIR_DEFAULT "/usr/local/share/tlbsim"
@@ -90,11 +91,21 @@ int cmd_list(const struct args *a)
 
     (void)a;
     policy_registry_print(stdout);
-    printf("workloads:\n"
-           "  app          processes whose threads access their mappings in a pattern\n"
-           "               (sequential, uniform, zipf, hotcold), through the TLB\n"
-           "  madv_pageout an app that calls madvise(MADV_PAGEOUT) on each window it touched\n"
-           "  (kernel)     kswapd per node and direct reclaim run in every scenario\n");
+    printf("workloads:\n");
+    for (unsigned w = 0; w < WL_NR; w++) {
+        const char *what = workload_type_what((enum workload_type)w);
+        const char *nl;
+
+        printf("  %-14s ", workload_type_name((enum workload_type)w));
+        while ((nl = strchr(what, '\n'))) {       /* continuation lines indented */
+            printf("%.*s\n%17s", (int)(nl - what), what, "");
+            what = nl + 1;
+        }
+        printf("%s\n", what);
+    }
+    printf("  (kernel)       kswapd per node and direct reclaim in every scenario; the NUMA\n"
+           "                 scanner and promotion with kernel.numa_tiering, demotion with\n"
+           "                 kernel.demotion\n");
     if (!files) {
         fprintf(stderr, "tlbsim: error: cannot read '%s': %s (run from the tlbsim "
                 "directory or set TLBSIM_DATADIR)\n", dir, g_strerror(errno));

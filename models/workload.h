@@ -19,7 +19,9 @@
 struct machine;
 struct machine_cfg;
 
-enum workload_type { WL_APP, WL_MADV_PAGEOUT, WL_MADV_DONTNEED, WL_MUNMAP, WL_MPROTECT, WL_MIGRATE };
+enum workload_type {
+    WL_APP, WL_MADV_PAGEOUT, WL_MADV_DONTNEED, WL_MUNMAP, WL_MPROTECT, WL_MIGRATE, WL_NR
+};
 
 struct mapping_cfg {
     bool is_file, is_shared, sparse, populate;
@@ -46,6 +48,9 @@ void workload_cfg_free(struct workload_cfg *w, uint32_t n);
 /* Creates the processes and threads. Returns 0, or -1 with a message in
  * *msg (g_malloc'd) when memory runs out while populating. */
 int workload_start(struct machine *m, struct workload_cfg *w, uint32_t n, char **msg);
+/* A workload type's name in scenarios, and what it does (`tlbsim list`). */
+const char *workload_type_name(enum workload_type type);
+const char *workload_type_what(enum workload_type type);
 /* One line: "2 workloads: readers (app, 48 processes x 1 thread), ...". */
 void workload_summary(const struct workload_cfg *w, uint32_t n, char *buf, size_t len);
 

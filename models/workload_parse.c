@@ -13,9 +13,28 @@
 #define WL_MAX_FILE_PAGES (1ull << 32)  /* 16 TiB per file: page indices are 32-bit (frame.index) */
 #define WL_MAX_THREADS (1u << 20)       /* in all; each task costs ~650 bytes of simulator state */
 
-static const char *const type_names[] = { "app", "madv_pageout", "madv_dontneed", "munmap",
-                                           "mprotect", "migrate" };
-#define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))
+static const char *const type_names[WL_NR] = { "app", "madv_pageout", "madv_dontneed", "munmap",
+                                                "mprotect", "migrate" };
+#define N_TYPES WL_NR
+static const char *const type_what[WL_NR] = {
+    [WL_APP] = "processes whose threads access their mappings in a pattern\n"
+               "(sequential, uniform, zipf, hotcold), through the TLB",
+    [WL_MADV_PAGEOUT] = "an app that calls madvise(MADV_PAGEOUT) on each window it touched",
+    [WL_MADV_DONTNEED] = "... madvise(MADV_DONTNEED) on each window (zap, mmu_gather)",
+    [WL_MUNMAP] = "... munmap() of each window, mapped again for the next pass",
+    [WL_MPROTECT] = "... mprotect() that write-protects each window (stores fault it back)",
+    [WL_MIGRATE] = "... migrate_pages() of each window to the next node",
+};
+
+const char *workload_type_name(enum workload_type type)
+{
+    return type < WL_NR ? type_names[type] : "?";
+}
+
+const char *workload_type_what(enum workload_type type)
+{
+    return type < WL_NR ? type_what[type] : "?";
+}
 static const char *const pattern_names[] = { "sequential", "uniform", "zipf", "hotcold" };
 static const char *const kind_names[] = { "anon", "file" };
 

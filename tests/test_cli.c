@@ -22,6 +22,7 @@
 #define BAD_SCENARIO "tests/data/bad/scenario/unknown-top-key.yaml"
 #define BAD_MACHINE "tests/data/bad/machine/unknown-key.yaml"
 #include "tests/cli_run.h"
+#include "models/workload.h"
 
 static size_t count_lines(const char *s)
 {
@@ -302,6 +303,12 @@ static void test_list(void **state)
     assert_true(has_line(r.out, "^ +batch_full "));
     assert_true(has_line(r.out, "^ +per_page "));
     assert_true(has_line(r.out, "^ +x86-1s-8c: "));
+    for (unsigned w = 0; w < WL_NR; w++) {     /* every type a scenario may name */
+        char *re = g_strdup_printf("^  %s +[a-z.]", workload_type_name((enum workload_type)w));
+
+        assert_true(has_line(r.out, re));
+        g_free(re);
+    }
     assert_string_equal(r.err, "");
     result_free(&r);
 

@@ -3,8 +3,9 @@
  *   lost writes with the dirty rule off, more of them with adversarial
  *   probes than without;
  * - a property test: every registered policy, as specified, reports zero
- *   hazards over several seeds of three stress scenarios (x86 and arm64,
- *   every kernel path that clears PTEs), adversarial mode on;
+ *   hazards over several seeds of five stress scenarios (x86 and arm64,
+ *   every kernel path that clears PTEs), adversarial mode on; LUF v10 on
+ *   arm64 only stale reads (its DSB gap, luf_arm64_gap);
  * - with dirty_rule off every policy that has the rule loses writes;
  * - mutation tests: each flush point taken out (hazards.remove_flush) is
  *   caught, in the class that flush prevents, on x86 and arm64 (where the
@@ -109,14 +110,33 @@ static void random_workloads(GRand *r, char sets[5][64])
                  windows[g_rand_int_range(r, 0, G_N_ELEMENTS(windows))]);
 }
 
+/* LUF v10 on arm64 is not safe as specified (policy-semantics.md section 6
+ * (v)): its deferred flush is a DSB on the allocating CPU, which completes
+ * that CPU's TLBIs only; a frame whose unmapping CPU has run no DSB since
+ * can be reallocated while other CPUs still cache it (test_policy_contract.c
+ * requires the model to find such entries). The stale entries are read-only,
+ * so only reads can go through them: that much is still required here. */
+static bool luf_arm64_gap(const struct flush_policy_ops *p, const char *scenario,
+                          const uint64_t *by, uint64_t found)
+{
+    uint64_t reads = by[HC_STALE_READ_FREED] + by[HC_STALE_READ_REALLOCATED];
+
+    if (strcmp(p->name, "luf") != 0 || !strstr(scenario, "arm64") || reads != found)
+        return false;
+    print_message("luf on %s: %" PRIu64 " stale reads (the arm64 DSB gap)\n", scenario, reads);
+    return true;
+}
+
 /* Zero hazards for every policy as specified, over seeds and scenarios
- * (the mutation scenario with randomized workload parameters too). */
+ * (the mutation scenario with randomized workload parameters too); LUF on
+ * arm64 reads only (luf_arm64_gap). */
 static void test_policies_are_safe(void **state)
 {
     const struct flush_policy_ops *p = *state;
     char policy[64], seed[32], random_sets[5][64];
     const char *sets[] = { policy, seed, "hazards.adversarial=true", NULL, NULL, NULL, NULL,
                            NULL, NULL };
+    uint64_t by[HC_NR];
 
     snprintf(policy, sizeof(policy), "policy.name=%s", p->name);
     for (size_t s = 0; s < G_N_ELEMENTS(stress); s++) {
@@ -132,7 +152,9 @@ static void test_policies_are_safe(void **state)
             } else {
                 sets[3] = NULL;
             }
-            found = run_counts(stress[s], sets, NULL);
+            found = run_counts(stress[s], sets, by);
+            if (found && luf_arm64_gap(p, stress[s], by, found))
+                found = 0;
             if (found) {
                 GString *all = g_string_new(NULL);
 
@@ -207,31 +229,45 @@ static const struct mutant mutants[] = {
     { "batch_full", "mprotect", HC_WRITE_AFTER_MPROTECT, MUTANTS, NULL },
 };
 
+/* Seeds a mutant may take to be caught: some races need a phase that not
+ * every seed reaches (arm64 before_free: reclaim takes pages still cached on
+ * arm64 only before clearing the accessed bit has completed its TLBI). */
+#define MUTANT_SEEDS 4
+
 static void test_mutants_are_caught(void **state)
 {
-    char policy[64], machine[128];
+    char policy[64], machine[128], seed[32];
     const char *base[] = { policy, NULL, NULL };
 
     (void)state;
     for (size_t i = 0; i < G_N_ELEMENTS(mutants); i++) {
         char flush[64];
-        const char *sets[] = { policy, flush, NULL, NULL };
-        uint64_t by[HC_NR];
+        const char *sets[] = { policy, flush, seed, NULL, NULL };
+        uint64_t by[HC_NR] = { 0 }, base_by[HC_NR], found;
         const char *path = mutants[i].scenario;
+        unsigned k;
 
         snprintf(machine, sizeof(machine), "machine.path=%s",
                  mutants[i].machine ? mutants[i].machine : "");
-        base[1] = sets[2] = mutants[i].machine ? machine : NULL;
+        base[1] = sets[3] = mutants[i].machine ? machine : NULL;
 
         snprintf(policy, sizeof(policy), "policy.name=%s", mutants[i].policy);
         snprintf(flush, sizeof(flush), "hazards.remove_flush=%s", mutants[i].flush);
-        assert_int_equal(run_counts(path, base, NULL), 0);
-        run_counts(path, sets, by);
-        print_message("%s%s without %s: %" PRIu64 " %s\n", mutants[i].policy,
+        found = run_counts(path, base, base_by);
+        if (found && !luf_arm64_gap(policy_lookup(mutants[i].policy),
+                                    mutants[i].machine ? mutants[i].machine : path,
+                                    base_by, found))
+            fail_msg("%s with every flush: %" PRIu64 " hazards", mutants[i].policy, found);
+        for (k = 1; k <= MUTANT_SEEDS && by[mutants[i].expect] <= base_by[mutants[i].expect];
+             k++) {
+            snprintf(seed, sizeof(seed), "seed=%u", k);
+            run_counts(path, sets, by);
+        }
+        print_message("%s%s without %s: %" PRIu64 " %s (seed %u)\n", mutants[i].policy,
                       mutants[i].machine ? " (arm64)" : "", mutants[i].flush,
-                      by[mutants[i].expect], hazard_class_name(mutants[i].expect));
-        if (!by[mutants[i].expect])
-            fail_msg("%s%s without the %s flush: no %s found", mutants[i].policy,
+                      by[mutants[i].expect], hazard_class_name(mutants[i].expect), k - 1);
+        if (by[mutants[i].expect] <= base_by[mutants[i].expect])
+            fail_msg("%s%s without the %s flush: no more %s than with it", mutants[i].policy,
                      mutants[i].machine ? " (arm64)" : "", mutants[i].flush,
                      hazard_class_name(mutants[i].expect));
     }

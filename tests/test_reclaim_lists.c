@@ -8,17 +8,28 @@
 /* ---- kswapd ---- */
 
 /* Node 0 at 300 free pages (below low 320) with 200 clean file folios:
- * woken, kswapd reclaims whole passes of 32 until the node is at or above
- * its high watermark (384): 3 passes, 396 free, then it sleeps. Woken again
- * above high, it goes back to sleep without scanning. */
+ * woken, kswapd reclaims whole passes of 32 until the node's free list (the
+ * kernel's NR_FREE_PAGES, without pcp frames) is at or above its high
+ * watermark (384). It frees to its CPU's pcp list; with pcp_batch 4 and
+ * pcp_high 8 the list gives its 4 oldest frames back each time it passes 8,
+ * so 8 frames stay there: 3 passes (96 frees), 388 free, 8 on the pcp list,
+ * then it sleeps. Woken again above high, it goes back to sleep without
+ * scanning. */
 static void test_kswapd_stops_at_high_watermark(void **state)
 {
+    struct kernel_cfg kc;
     struct mm *A;
-    struct fx *f = setup(NULL, &A);
-    struct task *k = f->m->kswapd[0];
-    uint32_t file = machine_new_file(f->m, 300, false);
+    struct fx *f;
+    struct task *k;
+    uint32_t file;
     const sim_time_t pass = C_SCAN + 32 * C_SCAN + 32 * C_FREE;
 
+    kernel_cfg_defaults(&kc);
+    kc.pcp_batch = 4;
+    kc.pcp_high = 8;
+    f = setup(&kc, &A);
+    k = f->m->kswapd[0];
+    file = machine_new_file(f->m, 300, false);
     for (unsigned i = 0; i < 200; i++)
         fx_file_page(f, file, i, 0, true);
     fx_fill_node(f, 0, 300);
@@ -26,7 +37,8 @@ static void test_kswapd_stops_at_high_watermark(void **state)
     alloc_wake_kswapd(f->m, 0);
     fx_run_until(f, 1000000);
     FX_EQ(k->state, TASK_SLEEPING);
-    FX_EQ(mem_node_free(f->m->mem, 0), 396);
+    FX_EQ(mem_node_free(f->m->mem, 0), 388);
+    FX_EQ(mem_pcp_count(f->m->mem, 0, 0), 8);
     FX_EQ(FX_CPU(f, pgscan_kswapd, 0), 96);
     FX_EQ(FX_CPU(f, pgsteal_kswapd, 0), 96);
     FX_EQ(FX_TOTAL(f, pgscan_direct), 0);
@@ -117,8 +129,10 @@ static void test_putback_at_end_of_pass_in_batch_order(void **state)
  * the copies), PTEs then point to node-1 frames with W/D kept, the old
  * frames are free, pgdemote_kswapd 8; demoted folios count as reclaimed
  * (pgsteal_kswapd includes them, as shrink_inactive_list counts
- * nr_reclaimed, which includes nr_demoted), which brings the node to 388
- * free: above high, kswapd sleeps. Nothing is written to swap. */
+ * nr_reclaimed, which includes nr_demoted). The 8 old frames go to
+ * kswapd's pcp list (below pcp_high), where the watermarks do not count
+ * them: the free list stays at 380 and, with nothing left to reclaim,
+ * kswapd sleeps. Nothing is written to swap. */
 static void test_demotion_to_cpuless_node(void **state)
 {
     struct machine_cfg *cfg = fx_cfg_x86();
@@ -146,7 +160,8 @@ static void test_demotion_to_cpuless_node(void **state)
     fx_run_until(f, 1000000);
 
     FX_EQ(f->m->kswapd[0]->state, TASK_SLEEPING);
-    FX_EQ(mem_node_free(f->m->mem, 0), 388);
+    FX_EQ(mem_node_free(f->m->mem, 0), 380);
+    FX_EQ(mem_node_pcp(f->m->mem, 0), 8);
     for (unsigned i = 0; i < 8; i++) {
         pfn_t to = (pfn_t)pte_pfn(fx_pte(A, V + i));
 
