@@ -13,6 +13,7 @@
 #include "models/bug.h"
 #include "models/hazard.h"
 #include "models/machine.h"
+#include "models/machine_cfg_node.h"
 #include "models/migrate.h"
 #include "models/mm.h"
 #include "models/pagecache.h"
@@ -95,10 +96,32 @@ static bool resolve_present(struct task *t, struct fault_ctx *fc, struct vma *v,
     return cost ? step(t, cost) : false;
 }
 
+/* should_numa_migrate_memory in tiering mode (v5.18+): a slow-tier page is
+ * promoted at once while the target node has plenty free
+ * (pgdat_free_space_enough: promo watermark + max(1 GiB, node / 16));
+ * otherwise only if its hint fault came within the hot threshold of the
+ * scan that armed it (numa_hint_fault_latency, which also restamps the
+ * page). The promotion rate limit (default 64 GiB/s) and its threshold
+ * adjustment are not modelled. */
+static bool numa_page_hot(struct machine *m, pfn_t pfn, unsigned to)
+{
+    uint64_t enough = MAX((uint64_t)(1u << 30) / MACHINE_PAGE_BYTES, mem_node_pages(m->mem, to) / 16);
+    uint32_t now = (uint32_t)(sim_now(m->eng) / SIM_US);
+    uint32_t latency_us;
+
+    if (!m->numa_access_us)
+        return true;    /* not in tiering mode: no access times (unit tests) */
+    latency_us = now - m->numa_access_us[pfn];
+    if (mem_node_free(m->mem, to) > mem_wmark(m->mem, to, WMARK_PROMO) + enough)
+        return true;
+    m->numa_access_us[pfn] = now;
+    return (uint64_t)latency_us * SIM_US < m->kcfg.numa_hot_threshold_ns;
+}
+
 /* do_numa_page: make the PTE accessible again; in memory-tiering mode a
- * page on a CPU-less (slow) node is promoted to the faulting CPU's node
- * when that node has room above its high watermark (otherwise kswapd is
- * woken to demote and make room). */
+ * hot page (numa_page_hot) on a CPU-less (slow) node is promoted to the
+ * faulting CPU's node when that node has room above its high watermark
+ * (otherwise kswapd is woken to demote and make room). */
 static bool numa_hinting_fault(struct task *t, struct fault_ctx *fc, pte_t *pte)
 {
     struct machine *m = t->m;
@@ -107,7 +130,8 @@ static bool numa_hinting_fault(struct task *t, struct fault_ctx *fc, pte_t *pte)
     unsigned from = mem_pfn_node(m->mem, pfn), to = m->cpu[t->cpu].node;
 
     fc->state = F_DONE;
-    if (m->cfg->node[from].has_cpus || f->state != FRAME_LRU || f->mapcount != 1) {
+    if (m->cfg->node[from].has_cpus || f->state != FRAME_LRU || f->mapcount != 1 ||
+        !numa_page_hot(m, pfn, to)) {
         *pte &= ~PTE_NUMA;
         return false;
     }

@@ -39,6 +39,7 @@ void kernel_cfg_defaults(struct kernel_cfg *k)
     k->swap = true;
     k->numa_scan_period_ns = 1000000000;    /* sysctl_numa_balancing_scan_period_min 1 s */
     k->numa_scan_pages = 65536;             /* numa_balancing_scan_size_mb = 256 MiB */
+    k->numa_hot_threshold_ns = 1000000000;  /* sysctl_numa_balancing_hot_threshold = 1 s */
 }
 
 static int parse_version(struct cfg_node *map, struct kernel_cfg *k, struct cfg_error *err)
@@ -85,7 +86,9 @@ int kernel_cfg_load(struct cfg_node *map, struct kernel_cfg *k, struct cfg_error
         cfg_get_bool(map, "numa_tiering", false, &k->numa_tiering, err) ||
         cfg_get_time_ns(map, "numa_scan_period_ms", false, 1000000, 100000, 3600000000000ull,
                         &k->numa_scan_period_ns, err) ||
-        cfg_get_u32(map, "numa_scan_pages", false, 1, 1u << 24, &k->numa_scan_pages, err))
+        cfg_get_u32(map, "numa_scan_pages", false, 1, 1u << 24, &k->numa_scan_pages, err) ||
+        cfg_get_time_ns(map, "numa_hot_threshold_ms", false, 1000000, 100000, 3600000000000ull,
+                        &k->numa_hot_threshold_ns, err))
         return -1;
     if (k->fault_around_pages & (k->fault_around_pages - 1))
         return cfg_fail(err, cfg_get(map, "fault_around_pages"),

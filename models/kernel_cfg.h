@@ -30,6 +30,10 @@ struct kernel_cfg {
     bool numa_tiering;              /* NUMA balancing in memory-tiering mode: promote hot pages */
     uint64_t numa_scan_period_ns;   /* task_numa_work period */
     uint32_t numa_scan_pages;       /* pages made PROT_NONE per scan (sysctl scan_size_mb) */
+    /* Tiering: a page on a slow node is promoted only if its hint fault
+     * comes within this long of the scan that armed it
+     * (sysctl numa_balancing_hot_threshold_ms, v5.18+). */
+    uint64_t numa_hot_threshold_ns;
 };
 
 void kernel_cfg_defaults(struct kernel_cfg *k);

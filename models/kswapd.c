@@ -8,6 +8,13 @@
 
 static void kswapd_run(struct task *t);
 
+bool kswapd_node_balanced(const struct machine *m, unsigned node)
+{
+    enum wmark mark = m->kcfg.numa_tiering ? WMARK_PROMO : WMARK_HIGH;
+
+    return mem_node_free(m->mem, node) >= mem_wmark(m->mem, node, mark);
+}
+
 static void kswapd_balanced(struct task *t)
 {
     t->run = kswapd_run;
@@ -19,7 +26,7 @@ static void kswapd_run(struct task *t)
     struct machine *m = t->m;
     unsigned node = (unsigned)(uintptr_t)t->owner;
 
-    if (mem_node_free(m->mem, node) >= mem_wmark(m->mem, node, WMARK_HIGH)) {
+    if (kswapd_node_balanced(m, node)) {
         cpu_sleep(t);
         return;
     }

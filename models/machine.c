@@ -153,6 +153,8 @@ struct machine *machine_new(const struct machine_cfg *cfg, const struct kernel_c
     m->pc = pagecache_new();
     m->lru_add_len = g_new0(uint32_t, m->n_cpus);
     m->lru_add_buf = g_new0(pfn_t, (size_t)m->n_cpus * k->lru_add_batch);
+    if (k->numa_tiering)
+        m->numa_access_us = g_new0(uint32_t, mem_n_frames(m->mem));
     m->mms = g_new0(struct mm *, 1);
     m->mm_threads = g_new0(GPtrArray *, 1);
     m->n_mms = 1;                       /* id 0 is never used */
@@ -291,6 +293,7 @@ void machine_free(struct machine *m)
     g_free(m->policy_priv);
     g_free(m->lru_add_len);
     g_free(m->lru_add_buf);
+    g_free(m->numa_access_us);
     g_free(m->zonelist);
     g_free(m->files);
     g_free(m->kswapd);

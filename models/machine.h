@@ -78,6 +78,11 @@ struct machine {
     uint64_t next_swap_slot;
     struct sim_spinlock *lru_lock;  /* per node */
     int *demote_target;             /* per node: next memory tier, -1 if none */
+    /* NUMA tiering: per frame, when the scan last armed one of its PTEs
+     * (folio_xchg_access_time), in us, wrapping; NULL without tiering. The
+     * kernel keeps ms at jiffy resolution; us lets scaled-down scenarios
+     * use scaled-down hot thresholds. */
+    uint32_t *numa_access_us;
     uint64_t *cluster_stamp;        /* per APIC cluster: last IPI send that reached it */
     sim_time_t *cluster_sent_at;    /* ... and when its ICR write was done */
     uint64_t send_stamp;

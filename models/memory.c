@@ -35,6 +35,8 @@ static void mem_node_wmarks(struct mem_node *n, const struct node_cfg *cfg, uint
     n->wmark[WMARK_LOW] = cfg->wmark_low_pages ? cfg->wmark_low_pages : min + gap;
     n->wmark[WMARK_HIGH] = cfg->wmark_high_pages ? cfg->wmark_high_pages
                                                  : n->wmark[WMARK_LOW] + gap;
+    /* __setup_per_zone_wmarks: promo = high + tmp, the low - min gap */
+    n->wmark[WMARK_PROMO] = n->wmark[WMARK_HIGH] + (n->wmark[WMARK_LOW] - min);
 }
 
 /* Frames of one node start free, chained in increasing pfn order. */
@@ -305,6 +307,6 @@ uint64_t mem_node_pages(const struct memory *m, unsigned node)
 
 uint64_t mem_wmark(const struct memory *m, unsigned node, enum wmark w)
 {
-    MEM_BUG_ON(node >= m->n_nodes || (unsigned)w > WMARK_HIGH, "node %u wmark %d", node, (int)w);
+    MEM_BUG_ON(node >= m->n_nodes || (unsigned)w >= WMARK_NR, "node %u wmark %d", node, (int)w);
     return m->node[node].wmark[w];
 }

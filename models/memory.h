@@ -59,7 +59,10 @@ struct rmap_entry {
     uint64_t vpn;
 };
 
-enum wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH };
+/* WMARK_PROMO (v5.18+): high plus the same gap again; in NUMA tiering mode
+ * kswapd balances a node to it (pgdat_balanced), leaving room for
+ * promotions, which need free pages above high. */
+enum wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, WMARK_NR };
 
 struct memory;
 

@@ -34,7 +34,7 @@ struct mem_node {
      * pcp list is not in it), so watermark checks see these alone. */
     uint64_t buddy_pages;
     uint64_t pcp_pages;    /* every CPU's pcp frames of this node */
-    uint64_t wmark[3];     /* enum wmark, pages */
+    uint64_t wmark[WMARK_NR];  /* enum wmark, pages */
     struct mem_lru lru[LRU_NR];
 };
 

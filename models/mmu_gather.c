@@ -133,6 +133,9 @@ static sim_time_t walk_table(struct task *t, struct zap_ctx *z, uint64_t lo, uin
                 m->cfg->node[mem_pfn_node(m->mem, (pfn_t)pte_pfn(*pte))].has_cpus)
                 continue;
             *pte |= PTE_NUMA;
+            /* change_pte_range: folio_xchg_access_time, for the hint
+             * fault's latency (should_numa_migrate_memory) */
+            m->numa_access_us[pte_pfn(*pte)] = (uint32_t)(sim_now(m->eng) / SIM_US);
         } else {
             zap_one(m, t->cpu, t->mm, z, vpn, pte);
         }

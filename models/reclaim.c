@@ -7,6 +7,7 @@
 
 #include "models/alloc.h"
 #include "models/bug.h"
+#include "models/kswapd.h"
 #include "models/machine.h"
 #include "models/migrate.h"
 #include "models/mm.h"
@@ -97,7 +98,7 @@ static bool pass_done(struct machine *m, struct reclaim_ctx *rc)
     if (rc->idle_passes >= 4)
         return true;
     if (rc->kswapd)
-        return mem_node_free(m->mem, rc->node) >= mem_wmark(m->mem, rc->node, WMARK_HIGH);
+        return kswapd_node_balanced(m, rc->node);
     return rc->nr_reclaimed >= rc->nr_to_reclaim;
 }
 

@@ -483,6 +483,68 @@ static void test_numa_hinting_fault_promotes(void **state)
     fx_free(f);
 }
 
+/* The NUMA scan arming a page again (change_prot_numa sets PROT_NONE). */
+struct arm_op {
+    struct mm *mm;
+    uint64_t vpn;
+};
+
+static bool op_arm_numa(struct fx_script *s, void *arg)
+{
+    const struct arm_op *a = arg;
+
+    (void)s;
+    *mm_pte(a->mm, a->vpn, false) |= PTE_NUMA;
+    return false;
+}
+
+/* Tiering mode, hot threshold 1 ms: a node-1 page whose PTE the scan armed
+ * 5 ms before its hint fault is not hot (should_numa_migrate_memory: the
+ * target node is far below promo + 1 GiB free): the PTE is made accessible
+ * where it is, nothing migrates, and the fault restamps the page, so a
+ * second hint fault 0.5 ms later promotes it. */
+static void test_numa_hinting_fault_hot_threshold(void **state)
+{
+    struct machine_cfg *cfg = fx_cfg_x86();
+    struct kernel_cfg k;
+    struct fx *f;
+    struct mm *A;
+    struct fx_script *s;
+    struct fault_op o = { ANON_V + 1, TLB_LOAD, 0 };
+    struct arm_op arm;
+    unsigned first;
+    pfn_t old;
+
+    cfg->node[1].has_cpus = false;
+    for (unsigned c = 0; c < cfg->n_cpus; c++)
+        cfg->cpu_node[c] = 0;
+    kernel_cfg_defaults(&k);
+    k.numa_tiering = true;
+    k.numa_hot_threshold_ns = SIM_MS;
+    f = fx_new(cfg, &k, "batch_full", NULL);
+    A = machine_new_mm(f->m);
+    assert_non_null(mm_add_vma(A, ANON_V, 64, false, false, VMA_READ | VMA_WRITE, 0, 0));
+    arm = (struct arm_op){ A, ANON_V + 1 };
+    s = fx_task(f, 0, A, "app");
+    first = fx_op_call(s, op_fault, &o);
+    fx_op_call(s, op_arm_numa, &arm);
+    fx_op_step(s, 500 * SIM_US, CT_APP);
+    fx_op_call(s, op_fault, &o);
+    old = fx_anon_page(f, A, ANON_V + 1, 1, PTE_WRITE | PTE_DIRTY | PTE_NUMA, true);
+    f->m->numa_access_us[old] = (uint32_t)-5000;    /* armed 5 ms before time 0 */
+    fx_start(s);
+    fx_run_until(f, TA + C_FAULT);
+    FX_EQ(s->ended[first], TA + C_FAULT);
+    FX_EQ(f->m->numa_access_us[old], TA / SIM_US);
+    FX_EQ(FX_TOTAL(f, pgmigrate_success), 0);
+    fx_run_until(f, 10 * SIM_MS);
+    assert_true(s->done);
+    FX_EQ(mem_pfn_node(f->m->mem, (pfn_t)pte_pfn(fx_pte(A, o.vpn))), 0);
+    assert_true(fx_is_free(f, old));
+    FX_EQ(FX_TOTAL(f, pgpromote_success), 1);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_fault_waits_for_migration_entry),
         cmocka_unit_test(test_numa_hinting_fault_top_tier),
         cmocka_unit_test(test_numa_hinting_fault_promotes),
+        cmocka_unit_test(test_numa_hinting_fault_hot_threshold),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,36 @@ static void test_kswapd_stops_at_high_watermark(void **state)
     fx_free(f);
 }
 
+/* The same node in NUMA tiering mode: kswapd balances to the promo
+ * watermark, high + (low - min) = 384 + 64 = 448 (pgdat_balanced, v5.18+),
+ * leaving room above high for promotions: 5 passes (160 frees; 152 reach
+ * the free list), 452 free, 8 on the pcp list. */
+static void test_kswapd_balances_to_promo_when_tiering(void **state)
+{
+    struct kernel_cfg kc;
+    struct mm *A;
+    struct fx *f;
+    uint32_t file;
+
+    kernel_cfg_defaults(&kc);
+    kc.pcp_batch = 4;
+    kc.pcp_high = 8;
+    kc.numa_tiering = true;
+    f = setup(&kc, &A);
+    file = machine_new_file(f->m, 300, false);
+    for (unsigned i = 0; i < 200; i++)
+        fx_file_page(f, file, i, 0, true);
+    fx_fill_node(f, 0, 300);
+    FX_EQ(mem_wmark(f->m->mem, 0, WMARK_PROMO), 448);
+    alloc_wake_kswapd(f->m, 0);
+    fx_run_until(f, 1000000);
+    FX_EQ(f->m->kswapd[0]->state, TASK_SLEEPING);
+    FX_EQ(mem_node_free(f->m->mem, 0), 452);
+    FX_EQ(mem_pcp_count(f->m->mem, 0, 0), 8);
+    FX_EQ(FX_CPU(f, pgsteal_kswapd, 0), 160);
+    fx_free(f);
+}
+
 /* ---- putback ---- */
 
 /* Kept folios (young, mapped) stay isolated until the end of the pass and
@@ -255,6 +285,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kswapd_stops_at_high_watermark),
+        cmocka_unit_test(test_kswapd_balances_to_promo_when_tiering),
         cmocka_unit_test(test_putback_at_end_of_pass_in_batch_order),
         cmocka_unit_test(test_demotion_to_cpuless_node),
         cmocka_unit_test(test_no_swap_anon_not_reclaimed),

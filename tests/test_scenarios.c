@@ -111,24 +111,27 @@ static void test_seed000_1socket_same_direction(void **state)
 
 /* T6: LUF vs mainline batching under tiering. Published: tlb_flush events
  * and shootdown interrupts -95%, the flush cost moved to allocation. The
- * model reproduces the direction and about half the size (README T6: -47%
- * on the full window; the cause is quantified there). Tolerance: both cut
- * by at least 30%; most of luf's flush rounds start at an allocation; and
- * the two causes README names (a frame reused on the CPU that deferred it,
- * a kswapd-deferred frame) account for at least 80% of those. */
+ * model reproduces the direction and most of the size (README T6: -71% to
+ * -79% over the scenario's 4-token window, seeds 1-3; the rest is
+ * quantified there). Window: the first token after the scenario's warm-up
+ * (luf/batch_full 0.33-0.35 for seeds 1-3; later tokens 0.15-0.28).
+ * Tolerance: both cut by more than half (the issue's "removes most
+ * shootdowns"); most of luf's flush rounds start at an allocation; and the
+ * two causes README names (a frame reused on the CPU that deferred it, a
+ * kswapd-deferred frame) account for at least 80% of those. */
 static void test_seed004_luf_cuts_flushes(void **state)
 {
     const char *p = "configs/scenarios/seed004-luf-tiering.yaml";
-    struct rates a = run_window(p, "batch_full", "warmup_ms=200", "duration_ms=100");
-    struct rates b = run_window(p, "luf", "warmup_ms=200", "duration_ms=100");
+    struct rates a = run_window(p, "batch_full", "warmup_ms=3280", "duration_ms=656");
+    struct rates b = run_window(p, "luf", "warmup_ms=3280", "duration_ms=656");
     double flushes = b.tlb_flush / a.tlb_flush, ipis = b.ipi_received / a.ipi_received;
 
     (void)state;
     print_message("luf/batch_full: tlb_flush %.2f, shootdown IPIs %.2f (published 0.05); "
                   "allocation flushes %.0f/s of %.0f rounds/s (same cpu %.0f, kswapd %.0f)\n",
                   flushes, ipis, b.luf_alloc, b.remote_flushes, b.luf_same_cpu, b.luf_kswapd);
-    assert_true(flushes <= 0.7);
-    assert_true(ipis <= 0.7);
+    assert_true(flushes < 0.5);
+    assert_true(ipis < 0.5);
     assert_true(b.luf_alloc >= 0.5 * b.remote_flushes);
     assert_true(b.luf_same_cpu + b.luf_kswapd >= 0.8 * b.luf_alloc);
     assert_true(a.luf_alloc == 0);
