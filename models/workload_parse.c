@@ -17,8 +17,9 @@ static const char *const type_names[WL_NR] = { "app", "madv_pageout", "madv_dont
                                                 "mprotect", "migrate" };
 #define N_TYPES WL_NR
 static const char *const type_what[WL_NR] = {
-    [WL_APP] = "processes whose threads access their mappings in a pattern\n"
-               "(sequential, uniform, zipf, hotcold), through the TLB",
+    /* parenthesized: one string over two lines (clang -Wstring-concatenation) */
+    [WL_APP] = ("processes whose threads access their mappings in a pattern\n"
+                "(sequential, uniform, zipf, hotcold), through the TLB"),
     [WL_MADV_PAGEOUT] = "an app that calls madvise(MADV_PAGEOUT) on each window it touched",
     [WL_MADV_DONTNEED] = "... madvise(MADV_DONTNEED) on each window (zap, mmu_gather)",
     [WL_MUNMAP] = "... munmap() of each window, mapped again for the next pass",
