@@ -1,4 +1,5 @@
-/* Times and helpers shared by the shootdown tests (test_shootdown.c and
+/* Times and helpers shared by the shootdown tests (test_shootdown.c,
+ * test_shootdown_gen.c, test_shootdown_lazy.c and
  * test_shootdown_policies.c): static, in a header, as each test is one .c.
  * Include after tests/machine_fixture.h. */
 #ifndef TESTS_SHOOTDOWN_TIMES_H

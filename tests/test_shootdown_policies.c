@@ -1,7 +1,7 @@
 /* The batch_full and per_page policies on x86 and arm64's broadcast TLBI +
  * DSB, against policy-semantics.md §1 and §3 (the shared mechanics are in
- * test_shootdown.c). Machine and costs: tests/machine_fixture.h; times:
- * tests/shootdown_times.h. */
+ * test_shootdown.c, test_shootdown_gen.c and test_shootdown_lazy.c).
+ * Machine and costs: tests/machine_fixture.h; times: tests/shootdown_times.h. */
 #include "tests/machine_fixture.h"
 #include "tests/shootdown_times.h"
 
