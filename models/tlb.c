@@ -3,8 +3,13 @@
  * entry's stamp is the counter value at its last use, so the LRU way is the
  * valid way with the smallest stamp. When a set's counter would wrap, its
  * stamps are renumbered by rank, which keeps the order exact forever.
- * Lookups and page invalidations touch one set per level; ASID and full
- * invalidations walk every entry (O(entries)). */
+ * Lookups and page invalidations touch one set per level. An ASID
+ * invalidation of one of the first TLB_EPOCH_ASIDS ASIDs (x86's PCID slots)
+ * is O(1): it bumps that ASID's epoch, which every tag carries, and entries
+ * of an older epoch count as invalid everywhere (lookups, victim choice,
+ * LRU renumbering, walks), exactly as if they had been cleared; every 256th
+ * bump clears them for real so that an epoch value is never reused while
+ * entries carry it. Other ASIDs and full invalidations walk every entry. */
 #include "models/tlb.h"
 #include "models/bug.h"
 
@@ -19,7 +24,7 @@
 #include "models/machine_cfg.h"
 
 /* Tag word layout: vpn in bits 0..35 (48-bit VAs of 4 KiB pages), asid in
- * bits 36..51, then valid, writable and dirty. */
+ * bits 36..51, then valid, writable and dirty, then the ASID's epoch. */
 #define TLB_VPN_BITS    36
 #define TLB_VPN_MASK    ((1ull << TLB_VPN_BITS) - 1)
 #define TLB_ASID_SHIFT  TLB_VPN_BITS
@@ -27,8 +32,13 @@
 #define TLB_VALID       (1ull << 52)
 #define TLB_WRITABLE    (1ull << 53)
 #define TLB_DIRTY       (1ull << 54)
-/* The bits that identify a translation: a valid entry for (asid, vpn). */
-#define TLB_KEY_MASK    (TLB_VPN_MASK | TLB_ASID_MASK | TLB_VALID)
+#define TLB_EPOCH_SHIFT 55
+#define TLB_EPOCH_MASK  (0xffull << TLB_EPOCH_SHIFT)
+/* The bits that identify a translation: a valid entry for (asid, vpn) of
+ * the ASID's current epoch. */
+#define TLB_KEY_MASK    (TLB_VPN_MASK | TLB_ASID_MASK | TLB_VALID | TLB_EPOCH_MASK)
+/* ASIDs whose invalidation goes by epoch; higher ones keep epoch 0. */
+#define TLB_EPOCH_ASIDS 64
 
 /* 16 bytes per entry: 1024 CPUs x (64 + 128 + 1536) entries = 27 MiB. */
 struct tlb_entry {
@@ -42,21 +52,39 @@ struct tlb_level {
     struct tlb_entry *e;   /* sets * ways entries, set-major */
     uint32_t *clock;       /* per-set use counter */
     uint32_t sets, ways;   /* sets == 0: level absent */
+    const uint8_t *epoch;  /* the TLB's epochs, for tlb_live */
 };
 
 struct tlb {
     struct tlb_level l1d, l1i, l2;
+    uint8_t epoch[TLB_EPOCH_ASIDS];     /* current epoch per ASID */
     struct tlb_counts counts;
 };
 
-
-static uint64_t tlb_key(uint16_t asid, uint64_t vpn)
+static uint8_t tlb_epoch_of(const uint8_t *epoch, uint16_t asid)
 {
-    return vpn | ((uint64_t)asid << TLB_ASID_SHIFT) | TLB_VALID;
+    return asid < TLB_EPOCH_ASIDS ? epoch[asid] : 0;
 }
 
-static void tlb_level_init(struct tlb_level *lv, const struct tlb_level_cfg *cfg)
+static uint64_t tlb_key(const struct tlb *t, uint16_t asid, uint64_t vpn)
 {
+    return vpn | ((uint64_t)asid << TLB_ASID_SHIFT) | TLB_VALID |
+           ((uint64_t)tlb_epoch_of(t->epoch, asid) << TLB_EPOCH_SHIFT);
+}
+
+/* Valid, and of its ASID's current epoch. */
+static bool tlb_live(const struct tlb_level *lv, const struct tlb_entry *e)
+{
+    uint16_t asid = (uint16_t)((e->tag & TLB_ASID_MASK) >> TLB_ASID_SHIFT);
+
+    return (e->tag & TLB_VALID) &&
+           ((e->tag & TLB_EPOCH_MASK) >> TLB_EPOCH_SHIFT) == tlb_epoch_of(lv->epoch, asid);
+}
+
+static void tlb_level_init(struct tlb_level *lv, const struct tlb_level_cfg *cfg,
+                           const uint8_t *epoch)
+{
+    lv->epoch = epoch;
     if (!cfg || cfg->entries == 0)
         return;
     BUG_ON(cfg->ways == 0 || cfg->entries % cfg->ways != 0,
@@ -73,9 +101,9 @@ struct tlb *tlb_new(const struct tlb_level_cfg *l1d, const struct tlb_level_cfg 
 {
     struct tlb *t = g_new0(struct tlb, 1);
 
-    tlb_level_init(&t->l1d, l1d);
-    tlb_level_init(&t->l1i, l1i);
-    tlb_level_init(&t->l2, l2);
+    tlb_level_init(&t->l1d, l1d, t->epoch);
+    tlb_level_init(&t->l1i, l1i, t->epoch);
+    tlb_level_init(&t->l2, l2, t->epoch);
     return t;
 }
 
@@ -112,15 +140,15 @@ static void tlb_set_renumber(struct tlb_level *lv, uint32_t set)
     uint32_t n = 0;
 
     for (uint32_t i = 0; i < lv->ways; i++) {
-        if (!(s[i].tag & TLB_VALID))
+        if (!tlb_live(lv, &s[i]))
             continue;
         n++;
         for (uint32_t j = 0; j < lv->ways; j++)
-            if ((s[j].tag & TLB_VALID) && s[j].stamp < s[i].stamp)
+            if (tlb_live(lv, &s[j]) && s[j].stamp < s[i].stamp)
                 rank[i]++;
     }
     for (uint32_t i = 0; i < lv->ways; i++)
-        s[i].stamp = (s[i].tag & TLB_VALID) ? rank[i] + 1 : 0;
+        s[i].stamp = tlb_live(lv, &s[i]) ? rank[i] + 1 : 0;
     lv->clock[set] = n;
     g_free(rank);
 }
@@ -153,7 +181,7 @@ static struct tlb_entry *tlb_victim(const struct tlb_level *lv, uint32_t set)
     struct tlb_entry *lru = &s[0];
 
     for (uint32_t i = 0; i < lv->ways; i++) {
-        if (!(s[i].tag & TLB_VALID))
+        if (!tlb_live(lv, &s[i]))
             return &s[i];
         if (s[i].stamp < lru->stamp)
             lru = &s[i];
@@ -195,7 +223,7 @@ static struct tlb_level *tlb_l1_of(struct tlb *t, enum tlb_access kind)
 bool tlb_lookup(struct tlb *t, uint16_t asid, uint64_t vpn, enum tlb_access kind,
                 struct tlb_hit *out)
 {
-    uint64_t key = tlb_key(asid, vpn);
+    uint64_t key = tlb_key(t, asid, vpn);
     struct tlb_level *l1 = tlb_l1_of(t, kind);
     struct tlb_entry *e;
 
@@ -226,7 +254,7 @@ bool tlb_lookup(struct tlb *t, uint16_t asid, uint64_t vpn, enum tlb_access kind
 bool tlb_probe(const struct tlb *t, uint16_t asid, uint64_t vpn, struct tlb_hit *out)
 {
     const struct tlb_level *lv[] = { &t->l1d, &t->l1i, &t->l2 };
-    uint64_t key = tlb_key(asid, vpn);
+    uint64_t key = tlb_key(t, asid, vpn);
 
     if (vpn > TLB_VPN_MASK)
         return false;
@@ -244,7 +272,7 @@ bool tlb_probe(const struct tlb *t, uint16_t asid, uint64_t vpn, struct tlb_hit 
 void tlb_insert(struct tlb *t, uint16_t asid, uint64_t vpn, uint32_t pfn,
                 bool writable, bool dirty, enum tlb_access kind)
 {
-    uint64_t key = tlb_key(asid, vpn);
+    uint64_t key = tlb_key(t, asid, vpn);
 
     BUG_ON(vpn > TLB_VPN_MASK, "vpn %#" PRIx64 " wider than 36 bits", vpn);
     BUG_ON((unsigned)kind >= TLB_NR_ACCESS, "access kind %d", (int)kind);
@@ -271,7 +299,7 @@ static unsigned tlb_level_inval_page(struct tlb_level *lv, uint64_t key, uint64_
 
 unsigned tlb_invalidate_page(struct tlb *t, uint16_t asid, uint64_t vpn)
 {
-    uint64_t key = tlb_key(asid, vpn);
+    uint64_t key = tlb_key(t, asid, vpn);
 
     if (vpn > TLB_VPN_MASK)
         return 0;
@@ -279,8 +307,9 @@ unsigned tlb_invalidate_page(struct tlb *t, uint16_t asid, uint64_t vpn)
            tlb_level_inval_page(&t->l2, key, vpn);
 }
 
-/* Kills every valid entry whose tag matches `want` under `mask`
- * (mask TLB_VALID alone: every valid entry). */
+/* Kills every valid entry whose tag matches `want` under `mask` (mask
+ * TLB_VALID alone: every valid entry), stale epochs included; returns how
+ * many of them were live. */
 static unsigned tlb_level_inval_match(struct tlb_level *lv, uint64_t mask, uint64_t want)
 {
     size_t n = (size_t)lv->sets * lv->ways;
@@ -288,8 +317,8 @@ static unsigned tlb_level_inval_match(struct tlb_level *lv, uint64_t mask, uint6
 
     for (size_t i = 0; i < n; i++) {
         if ((lv->e[i].tag & mask) == want) {
+            killed += tlb_live(lv, &lv->e[i]);
             tlb_entry_kill(&lv->e[i]);
-            killed++;
         }
     }
     return killed;
@@ -301,10 +330,11 @@ static unsigned tlb_inval_match(struct tlb *t, uint64_t mask, uint64_t want)
            tlb_level_inval_match(&t->l2, mask, want);
 }
 
-unsigned tlb_invalidate_asid(struct tlb *t, uint16_t asid)
+void tlb_invalidate_asid(struct tlb *t, uint16_t asid)
 {
-    return tlb_inval_match(t, TLB_ASID_MASK | TLB_VALID,
-                           ((uint64_t)asid << TLB_ASID_SHIFT) | TLB_VALID);
+    if (asid < TLB_EPOCH_ASIDS && ++t->epoch[asid] != 0)
+        return;     /* the older epoch's entries are dead from now on */
+    tlb_inval_match(t, TLB_ASID_MASK | TLB_VALID, ((uint64_t)asid << TLB_ASID_SHIFT) | TLB_VALID);
 }
 
 unsigned tlb_flush_all(struct tlb *t)
@@ -319,7 +349,7 @@ unsigned tlb_occupancy(const struct tlb *t)
 
     for (size_t i = 0; i < G_N_ELEMENTS(lv); i++)
         for (size_t j = 0; j < (size_t)lv[i]->sets * lv[i]->ways; j++)
-            n += (lv[i]->e[j].tag & TLB_VALID) != 0;
+            n += tlb_live(lv[i], &lv[i]->e[j]);
     return n;
 }
 
@@ -333,7 +363,7 @@ void tlb_for_each(const struct tlb *t, tlb_entry_fn *fn, void *arg)
             uint64_t vpn = e->tag & TLB_VPN_MASK;
             uint64_t key = e->tag & TLB_KEY_MASK;
 
-            if (!(e->tag & TLB_VALID))
+            if (!tlb_live(lv[i], e))
                 continue;
             /* an L1 entry L2 also holds is the same translation */
             if (i > 0 && t->l2.sets && tlb_level_find(&t->l2, key, vpn))
@@ -357,7 +387,7 @@ bool tlb_maps_pfn(const struct tlb *t, uint32_t pfn, bool *writable_dirty)
         for (size_t j = 0; j < (size_t)lv[i]->sets * lv[i]->ways; j++) {
             const struct tlb_entry *e = &lv[i]->e[j];
 
-            if (!(e->tag & TLB_VALID) || e->pfn != pfn)
+            if (!tlb_live(lv[i], e) || e->pfn != pfn)
                 continue;
             found = true;
             any_wd |= (e->tag & wd) == wd;

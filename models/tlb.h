@@ -45,9 +45,11 @@ bool tlb_probe(const struct tlb *t, uint16_t asid, uint64_t vpn, struct tlb_hit 
 void tlb_insert(struct tlb *t, uint16_t asid, uint64_t vpn, uint32_t pfn,
                 bool writable, bool dirty, enum tlb_access kind);
 
-/* Invalidations return the number of entries removed (all levels). */
+/* Page and full invalidations return the number of entries removed (all
+ * levels). An ASID invalidation is O(1) for the low ASIDs (tlb.c: epochs)
+ * and returns nothing; tlb_occupancy shows its effect. */
 unsigned tlb_invalidate_page(struct tlb *t, uint16_t asid, uint64_t vpn);
-unsigned tlb_invalidate_asid(struct tlb *t, uint16_t asid);
+void tlb_invalidate_asid(struct tlb *t, uint16_t asid);
 unsigned tlb_flush_all(struct tlb *t);
 
 /* Number of valid entries in all levels, and whether any entry maps pfn

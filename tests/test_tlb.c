@@ -154,7 +154,8 @@ static void test_tlb_asid_isolation(void **state)
     assert_int_equal(h.pfn, 60);
     assert_false(tlb_lookup(t, 3, 5, TLB_LOAD, &h));
     assert_int_equal(tlb_invalidate_page(t, 3, 5), 0);
-    assert_int_equal(tlb_invalidate_asid(t, 2), 2);
+    tlb_invalidate_asid(t, 2);
+    assert_int_equal(tlb_occupancy(t), 2);
     assert_false(tlb_probe(t, 2, 5, NULL));
     assert_true(tlb_probe(t, 1, 5, NULL));
     tlb_free(t);
@@ -233,14 +234,15 @@ static void test_tlb_invalidate_asid_counts(void **state)
     tlb_insert(t, 7, 50, 50, false, false, TLB_IFETCH);
     /* l1d (2x2) keeps 2 of asid 7's pages, l1i has 50, l2 has all 4 */
     assert_int_equal(tlb_occupancy(t), 12);
-    assert_int_equal(tlb_invalidate_asid(t, 7), 7);
+    tlb_invalidate_asid(t, 7);
     assert_int_equal(tlb_occupancy(t), 5);
     for (uint64_t v = 0; v < 3; v++) {
         assert_false(tlb_probe(t, 7, v, NULL));
         assert_true(tlb_probe(t, 8, v + 100, NULL));
     }
     assert_false(tlb_probe(t, 7, 50, NULL));
-    assert_int_equal(tlb_invalidate_asid(t, 7), 0);
+    tlb_invalidate_asid(t, 7);
+    assert_int_equal(tlb_occupancy(t), 5);
     tlb_free(t);
 }
 
@@ -251,8 +253,47 @@ static void test_tlb_invalidate_asid_exact(void **state)
     tlb_insert(t, 7, 0, 1, false, false, TLB_LOAD);     /* l1d + l2 */
     tlb_insert(t, 7, 1, 2, false, false, TLB_IFETCH);   /* l1i + l2 */
     tlb_insert(t, 8, 0, 3, false, false, TLB_LOAD);
-    assert_int_equal(tlb_invalidate_asid(t, 7), 4);
+    tlb_invalidate_asid(t, 7);
     assert_int_equal(tlb_occupancy(t), 2);
+    tlb_free(t);
+}
+
+/* ASID invalidation by epoch: the invalidated entries are free ways for the
+ * next fill (as cleared ones were), nothing comes back when the 8-bit epoch
+ * wraps, and ASIDs above the epoch range (arm64's per-mm ASIDs) are walked
+ * and cleared. */
+static void test_tlb_invalidate_asid_epochs(void **state)
+{
+    struct tlb *t = small_tlb();
+    struct tlb_hit h;
+
+    tlb_insert(t, 7, 0, 1, false, false, TLB_LOAD);
+    tlb_insert(t, 7, 2, 2, false, false, TLB_LOAD);    /* same l1d set: both ways */
+    tlb_invalidate_asid(t, 7);
+    tlb_insert(t, 8, 0, 3, false, false, TLB_LOAD);
+    tlb_insert(t, 8, 2, 4, false, false, TLB_LOAD);
+    assert_true(tlb_probe(t, 8, 0, &h));
+    assert_int_equal(h.pfn, 3);
+    assert_true(tlb_probe(t, 8, 2, &h));
+    assert_int_equal(h.pfn, 4);
+    assert_int_equal(tlb_occupancy(t), 4);
+
+    /* 7/4 takes l1d set 0's LRU way (8/0; L2 keeps it) */
+    tlb_insert(t, 7, 4, 5, false, false, TLB_LOAD);
+    assert_int_equal(tlb_occupancy(t), 5);
+    for (unsigned i = 0; i < 512; i++) {
+        tlb_invalidate_asid(t, 7);
+        assert_false(tlb_probe(t, 7, 4, NULL));
+        assert_false(tlb_probe(t, 7, 0, NULL));
+    }
+    assert_int_equal(tlb_occupancy(t), 3);
+
+    tlb_insert(t, 300, 6, 6, false, false, TLB_LOAD);
+    assert_int_equal(tlb_occupancy(t), 5);
+    tlb_invalidate_asid(t, 300);
+    assert_false(tlb_probe(t, 300, 6, NULL));
+    assert_int_equal(tlb_occupancy(t), 3);
+    assert_int_equal(tlb_flush_all(t), 3);
     tlb_free(t);
 }
 
@@ -409,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_tlb_invalidate_page_all_levels),
         cmocka_unit_test(test_tlb_invalidate_asid_counts),
         cmocka_unit_test(test_tlb_invalidate_asid_exact),
+        cmocka_unit_test(test_tlb_invalidate_asid_epochs),
         cmocka_unit_test(test_tlb_flush_all_counts),
         cmocka_unit_test(test_tlb_counts_by_kind),
         cmocka_unit_test(test_tlb_ifetch_uses_l1i),
