@@ -106,20 +106,18 @@ static bool resolve_present(struct task *t, struct fault_ctx *fc, struct vma *v,
 static bool numa_page_hot(struct machine *m, pfn_t pfn, unsigned to)
 {
     uint64_t enough = MAX((uint64_t)(1u << 30) / MACHINE_PAGE_BYTES, mem_node_pages(m->mem, to) / 16);
-    uint32_t now = (uint32_t)(sim_now(m->eng) / SIM_US);
-    uint32_t latency_us;
+    uint32_t now, latency_us;
 
-    if (!m->numa_access_us)
-        return true;    /* not in tiering mode: no access times (unit tests) */
-    latency_us = now - m->numa_access_us[pfn];
     if (mem_node_free(m->mem, to) > mem_wmark(m->mem, to, WMARK_PROMO) + enough)
         return true;
+    now = (uint32_t)(sim_now(m->eng) / SIM_US);
+    latency_us = now - m->numa_access_us[pfn];
     m->numa_access_us[pfn] = now;
     return (uint64_t)latency_us * SIM_US < m->kcfg.numa_hot_threshold_ns;
 }
 
-/* do_numa_page: make the PTE accessible again; in memory-tiering mode a
- * hot page (numa_page_hot) on a CPU-less (slow) node is promoted to the
+/* do_numa_page (PTE_NUMA is set only by the tiering-mode scan): make the
+ * PTE accessible again; a hot page (numa_page_hot) on a CPU-less (slow) node is promoted to the
  * faulting CPU's node when that node has room above its high watermark
  * (otherwise kswapd is woken to demote and make room). */
 static bool numa_hinting_fault(struct task *t, struct fault_ctx *fc, pte_t *pte)

@@ -178,7 +178,6 @@ static pfn_t new_page(struct fx *f, unsigned node, bool anon)
     return pfn;
 }
 
-
 /* Puts n frames of node on CPU `cpu`'s pcp list (freed there, as by a
  * reclaimer on that CPU) and leaves the node's free list at exactly
  * `free_pages`. n must stay within pcp_high (378), so none drain. */

@@ -136,16 +136,34 @@ static void test_numa_hinting_fault_top_tier(void **state)
     fx_free(f);
 }
 
-/* Memory tiering: node 1 is CPU-less (every CPU on node 0). A hinting fault
- * on a node-1 page mapped once promotes it to the faulting CPU's node when
- * that node is above its high watermark: migration unmaps it (a migration
- * entry; the PTE is still PROT_NONE, so nothing can be cached and there is
- * no flush: pte_accessible, 4d4b6d66db63), copies it with the
- * remote-distance extra, and maps the new frame with W/D kept; the old
- * frame is freed. */
-static void test_numa_hinting_fault_promotes(void **state)
+/* Memory tiering (kernel.numa_tiering, with k's other settings): node 1 is
+ * CPU-less, every CPU on node 0; mm *A with a 64-page anonymous VMA at
+ * ANON_V. */
+static struct fx *tiering_fx(struct kernel_cfg *k, struct mm **A)
 {
     struct machine_cfg *cfg = fx_cfg_x86();
+    struct fx *f;
+
+    cfg->node[1].has_cpus = false;
+    for (unsigned c = 0; c < cfg->n_cpus; c++)
+        cfg->cpu_node[c] = 0;
+    k->numa_tiering = true;
+    f = fx_new(cfg, k, "batch_full", NULL);
+    *A = machine_new_mm(f->m);
+    assert_non_null(mm_add_vma(*A, ANON_V, 64, false, false, VMA_READ | VMA_WRITE, 0, 0));
+    return f;
+}
+
+/* Memory tiering (tiering_fx). A hinting fault on a node-1 page mapped
+ * once, right after the scan armed it (hot: within the 1 s threshold),
+ * promotes it to the faulting CPU's node when that node is above its high
+ * watermark: migration unmaps it (a migration entry; the PTE is still
+ * PROT_NONE, so nothing can be cached and there is no flush:
+ * pte_accessible, 4d4b6d66db63), copies it with the remote-distance extra,
+ * and maps the new frame with W/D kept; the old frame is freed. */
+static void test_numa_hinting_fault_promotes(void **state)
+{
+    struct kernel_cfg k;
     struct fx *f;
     struct mm *A;
     struct fx_script *s;
@@ -153,12 +171,8 @@ static void test_numa_hinting_fault_promotes(void **state)
     unsigned i;
     pfn_t old, to;
 
-    cfg->node[1].has_cpus = false;
-    for (unsigned c = 0; c < cfg->n_cpus; c++)
-        cfg->cpu_node[c] = 0;
-    f = fx_new(cfg, NULL, "batch_full", NULL);
-    A = machine_new_mm(f->m);
-    assert_non_null(mm_add_vma(A, ANON_V, 64, false, false, VMA_READ | VMA_WRITE, 0, 0));
+    kernel_cfg_defaults(&k);
+    f = tiering_fx(&k, &A);
     s = fx_task(f, 0, A, "app");
     i = fx_op_call(s, op_fault, &o);
     old = fx_anon_page(f, A, ANON_V + 1, 1, PTE_WRITE | PTE_DIRTY | PTE_NUMA, true);
@@ -201,7 +215,6 @@ static bool op_arm_numa(struct fx_script *s, void *arg)
  * second hint fault 0.5 ms later promotes it. */
 static void test_numa_hinting_fault_hot_threshold(void **state)
 {
-    struct machine_cfg *cfg = fx_cfg_x86();
     struct kernel_cfg k;
     struct fx *f;
     struct mm *A;
@@ -211,15 +224,9 @@ static void test_numa_hinting_fault_hot_threshold(void **state)
     unsigned first;
     pfn_t old;
 
-    cfg->node[1].has_cpus = false;
-    for (unsigned c = 0; c < cfg->n_cpus; c++)
-        cfg->cpu_node[c] = 0;
     kernel_cfg_defaults(&k);
-    k.numa_tiering = true;
     k.numa_hot_threshold_ns = SIM_MS;
-    f = fx_new(cfg, &k, "batch_full", NULL);
-    A = machine_new_mm(f->m);
-    assert_non_null(mm_add_vma(A, ANON_V, 64, false, false, VMA_READ | VMA_WRITE, 0, 0));
+    f = tiering_fx(&k, &A);
     arm = (struct arm_op){ A, ANON_V + 1 };
     s = fx_task(f, 0, A, "app");
     first = fx_op_call(s, op_fault, &o);
