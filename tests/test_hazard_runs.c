@@ -211,7 +211,7 @@ struct mutant {
  * workload here reaches; tests/test_mmu_gather.c checks that its removal
  * leaves a writable entry that the checker calls write_after_mprotect) and
  * LUF's pte_writable (no read-only page becomes writable here; LUF on
- * writable pages is caught in tests/test_luf.c). */
+ * writable pages is caught in tests/test_luf_hazards.c). */
 static const struct mutant mutants[] = {
     { "batch_full", "pageout_dirty", HC_LOST_WRITE, RACE, NULL },
     { "dirty_batch", "pageout_dirty", HC_LOST_WRITE, RACE, NULL },
